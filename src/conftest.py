@@ -1,0 +1,5 @@
+"""Test-session set-up shared by every package's tests."""
+
+from labrpc.affinity import pin_to_one_cpu
+
+pin_to_one_cpu()
