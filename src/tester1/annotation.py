@@ -29,9 +29,14 @@ TAG_PARTITION = "$ Failure"
 TAG_INFO = "$ Test Info"
 
 
+# Go measures time.Since(time.Unix(0, 0)) with the monotonic clock; so do we: the
+# epoch offset is read once, and later readings cannot jump with the wall clock.
+_EPOCH_OFFSET_NS = time.time_ns() - time.monotonic_ns()
+
+
 def timestamp() -> int:
-    """Nanoseconds since the epoch: the clock the KV op log uses too."""
-    return time.time_ns()
+    """Nanoseconds since the epoch, monotonic: the clock of annotations and the KV op log."""
+    return time.monotonic_ns() + _EPOCH_OFFSET_NS
 
 
 get_annotate_timestamp = timestamp
