@@ -13,9 +13,13 @@ from typing import Any, NoReturn
 
 import labrpc
 from tester1 import annotation
+from pathlib import Path
+
+from tester1 import disk_persister
 from tester1.clnts import Clnt, Clnts
 from tester1.group import FStartServer, Groups, ServerGrp
-from tester1.util import GRP0, Tgid
+from tester1.persister import Persister, make_persister
+from tester1.util import GRP0, Tgid, server_name
 
 TEST_TIME_LIMIT = 120.0  # seconds, from make_config to the end of the test (Go: 120 * time.Second)
 
@@ -46,7 +50,8 @@ class Config:
     def __init__(self, n: int, reliable: bool, mks: FStartServer) -> None:
         _first_time_setup()
         self.net = labrpc.Network()
-        self.groups = Groups(self.net)
+        self.persist_dir: Path | None = disk_persister.new_test_folder() if disk_persister.disk_mode() else None
+        self.groups = Groups(self.net, self._new_persister)
         self.make_group_start(GRP0, n, mks)
         self.clnts = Clnts(self.net)
         self._failed = False
@@ -83,6 +88,11 @@ class Config:
         if not self._failed and time.monotonic() - self._start > TEST_TIME_LIMIT:
             self._failed = True
             raise TestFailure(f"test took longer than {TEST_TIME_LIMIT:.0f} seconds")
+
+    def _new_persister(self, gid: Tgid, i: int) -> Persister:
+        if self.persist_dir is None:
+            return make_persister()
+        return disk_persister.DiskPersister.open(self.persist_dir / server_name(gid, i) / "inc-1")
 
     # --- the network ----------------------------------------------------------------------
 
@@ -137,6 +147,11 @@ class Config:
             annotation.cleanup(True, "test failed")
         else:
             annotation.cleanup(False, "test passed")
+        if self.persist_dir is not None:
+            if self._failed:
+                print(f"info: persisted files kept in {self.persist_dir}", flush=True)
+            else:
+                disk_persister.remove_tree(self.persist_dir)
         self.check_timeout()
 
     # --- the progress lines ------------------------------------------------------------------

@@ -8,6 +8,7 @@ state its predecessor saved before it was shut down.
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Callable
 
@@ -17,17 +18,20 @@ from tester1.srv import IService, Server
 from tester1.util import Tgid, server_name
 
 FStartServer = Callable[[list[labrpc.ClientEnd], Tgid, int, Persister], list[IService]]
+PersisterFactory = Callable[[Tgid, int], Persister]
+"""Makes the first persister of server i of group gid (memory, or disk in disk mode)."""
 
 
 class Groups:
-    def __init__(self, net: labrpc.Network) -> None:
+    def __init__(self, net: labrpc.Network, new_persister: PersisterFactory) -> None:
         self._lock = threading.Lock()
         self._net = net
+        self._new_persister = new_persister
         self._grps: dict[Tgid, ServerGrp] = {}
 
     def make_group(self, gid: Tgid, nsrv: int, mks: FStartServer) -> None:
         with self._lock:
-            self._grps[gid] = ServerGrp(self._net, gid, nsrv, mks)
+            self._grps[gid] = ServerGrp(self._net, gid, nsrv, mks, self._new_persister)
 
     def lookup_group(self, gid: Tgid) -> "ServerGrp":
         with self._lock:
@@ -48,12 +52,13 @@ class Groups:
 
 
 class ServerGrp:
-    def __init__(self, net: labrpc.Network, gid: Tgid, n: int, mks: FStartServer) -> None:
+    def __init__(self, net: labrpc.Network, gid: Tgid, n: int, mks: FStartServer,
+                 new_persister: PersisterFactory) -> None:
         self._lock = threading.Lock()
         self.net = net
         self.gid = gid
         self.mks = mks
-        self.srvs = [Server(net, gid, n) for _ in range(n)]
+        self.srvs = [Server(net, gid, n, functools.partial(new_persister, gid, i)) for i in range(n)]
         self.connected = [False] * n  # whether each server is on the net
         self.servernames = [server_name(gid, i) for i in range(n)]
 

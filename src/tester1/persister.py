@@ -52,7 +52,7 @@ class Persister:
 
 
 def make_persister() -> Persister:
-    """Go: MakePersister. The seam where disk mode plugs in."""
+    """Go: MakePersister: an empty in-memory persister."""
     return Persister()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 import labrpc
 from tester1.persister import Persister, make_persister
@@ -23,9 +23,11 @@ class Server:
     """A server's incarnation: a fresh set of ends per start, so a dead incarnation's
     in-flight RPCs can never reach anyone through the new one's ends."""
 
-    def __init__(self, net: labrpc.Network, gid: int, nsrv: int) -> None:
+    def __init__(self, net: labrpc.Network, gid: int, nsrv: int,
+                 new_persister: Callable[[], Persister] = make_persister) -> None:
         self._lock = threading.Lock()
         self.net = net
+        self._new_persister = new_persister
         self.saved: Persister | None = None
         self.svcs: list[IService] | None = None
         self.end_names = [randstring(20) for _ in range(nsrv)]
@@ -36,8 +38,8 @@ class Server:
 
     def start_server(self, gid: int) -> "Server":
         """The next incarnation: new ends, and a copy of what this one saved."""
-        srv = Server(self.net, gid, len(self.end_names))
-        srv.saved = self.saved.copy() if self.saved is not None else make_persister()
+        srv = Server(self.net, gid, len(self.end_names), self._new_persister)
+        srv.saved = self.saved.copy() if self.saved is not None else self._new_persister()
         return srv
 
     def connect(self, sg: "ServerGrp", to: list[int]) -> None:
