@@ -6,7 +6,9 @@ STAMP  := $(VENV)/.installed
 PART   ?=
 PYTEST_ARGS ?=
 
-.PHONY: test test-part demo bench clean
+DISK_PARTS ?= 3C or 3D or 4A or 4B or 4C
+
+.PHONY: test test-disk demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +19,10 @@ $(STAMP): pyproject.toml
 ## make test: the whole suite (make test PART=3A runs one part, as go test -run 3A)
 test: $(STAMP)
 	$(PY) -m pytest $(if $(PART),-k $(PART)) $(PYTEST_ARGS)
+
+## make test-disk: the persistence-heavy parts with the disk persister (PERSISTER_DISK=1)
+test-disk: $(STAMP)
+	PERSISTER_DISK=1 PERSISTER_DIR=$${PERSISTER_DIR:-raft-data} $(PY) -m pytest -k "$(DISK_PARTS)" $(PYTEST_ARGS)
 
 ## make demo: the main job: a short run on the emulated network that prints what happened
 demo: $(STAMP)
