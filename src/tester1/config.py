@@ -76,7 +76,7 @@ class Config:
         # Go's verb %v has no Python twin; %s prints the same for the values tests pass.
         msg = fmt.replace("%v", "%s") % args if args else fmt
         lines = [f"Fatal: {msg}"]
-        for frame in traceback.extract_stack()[:-1]:
+        for frame in reversed(traceback.extract_stack()[:-1]):  # innermost first, as Go
             if frame.filename.endswith("test.py"):
                 lines.append(f"        {frame.filename}:{frame.lineno}")
         print("\n".join(lines), flush=True)

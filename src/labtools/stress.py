@@ -1,0 +1,146 @@
+"""Run tests many times in parallel processes and count the failures.
+
+    python -m labtools.stress -k 3A -n 100 -p 2          # or: make stress PART=3A N=100 P=2
+    python -m labtools.stress -k "3C and figure8" -n 20 --disk
+
+Each run is one pytest process (pinned to a CPU of its own by the test session),
+so runs do not share threads or timing. A live progress bar shows runs done and
+failed; at the end a table gives passes, failures and mean time per test. The full
+output of every failed run is kept in the output folder. Exits 1 if anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+
+@dataclass
+class TestStats:
+    passed: int = 0
+    failed: int = 0
+    seconds: list[float] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    index: int
+    returncode: int
+    output: str
+    cases: list[tuple[str, bool, float]]  # (test name, passed, seconds)
+
+
+def _parse_junit(path: Path) -> list[tuple[str, bool, float]]:
+    if not path.exists():
+        return []
+    cases = []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        name = case.get("name", "?")
+        failed = any(child.tag in ("failure", "error") for child in case)
+        skipped = any(child.tag == "skipped" for child in case)
+        if not skipped:
+            cases.append((name, not failed, float(case.get("time", "0"))))
+    return cases
+
+
+def run_once(index: int, pytest_args: list[str], disk: bool, workdir: Path) -> RunResult:
+    junit = workdir / f"run-{index}.xml"
+    env = dict(os.environ)
+    if disk:
+        env["PERSISTER_DISK"] = "1"
+        env["PERSISTER_DIR"] = str(workdir / f"raft-data-{index}")
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *pytest_args]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+    return RunResult(index, proc.returncode, proc.stdout, _parse_junit(junit))
+
+
+def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Path,
+           console: Console) -> int:
+    """Run; returns the number of failed runs."""
+    out.mkdir(parents=True, exist_ok=True)
+    stats: dict[str, TestStats] = defaultdict(TestStats)
+    failed_runs: list[int] = []
+    lock = threading.Lock()
+    next_run = iter(range(1, runs + 1))
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="stress-") as tmp, Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(), console=console,
+    ) as progress:
+        task = progress.add_task(" ".join(pytest_args) or "all tests", total=runs, failed=0)
+
+        def worker() -> None:
+            while True:
+                with lock:
+                    index = next(next_run, None)
+                if index is None:
+                    return
+                result = run_once(index, pytest_args, disk, Path(tmp))
+                bad = result.returncode != 0
+                with lock:
+                    for name, ok, secs in result.cases:
+                        s = stats[name]
+                        s.seconds.append(secs)
+                        if ok:
+                            s.passed += 1
+                        else:
+                            s.failed += 1
+                    if bad:
+                        failed_runs.append(index)
+                        (out / f"failed-run-{index}.log").write_text(result.output)
+                    progress.update(task, advance=1, failed=len(failed_runs))
+
+        threads = [threading.Thread(target=worker) for _ in range(max(1, parallel))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    table = Table(title=f"{runs} runs, {parallel} at a time, {time.monotonic() - t0:.0f} s")
+    table.add_column("test")
+    table.add_column("passed", justify="right")
+    table.add_column("failed", justify="right")
+    table.add_column("mean s", justify="right")
+    for name in sorted(stats):
+        s = stats[name]
+        mean = sum(s.seconds) / len(s.seconds) if s.seconds else 0.0
+        table.add_row(name, str(s.passed), f"[red]{s.failed}" if s.failed else "0", f"{mean:.1f}")
+    console.print(table)
+    if failed_runs:
+        console.print(f"[red]{len(failed_runs)} of {runs} runs failed; their output is in {out}/failed-run-*.log")
+    else:
+        console.print(f"[green]all {runs} runs passed")
+    return len(failed_runs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run tests N times, P at a time, and count failures.")
+    parser.add_argument("-k", dest="select", default=None, help="pytest -k expression, e.g. 3A")
+    parser.add_argument("-n", "--runs", type=int, default=10, help="how many runs (default 10)")
+    parser.add_argument("-p", "--parallel", type=int, default=2, help="runs at a time (default 2)")
+    parser.add_argument("--disk", action="store_true", help="use the disk persister (PERSISTER_DISK=1)")
+    parser.add_argument("--out", type=Path, default=Path("out/stress"), help="where failed runs' output goes")
+    parser.add_argument("pytest_args", nargs="*", help="more pytest arguments (files, -x, ...)")
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.parallel < 1:
+        parser.error("--runs and --parallel must be at least 1")
+    pytest_args = (["-k", args.select] if args.select else []) + args.pytest_args
+    failures = stress(pytest_args, args.runs, args.parallel, args.disk, args.out, Console())
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
