@@ -71,6 +71,8 @@ def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Pa
            console: Console) -> int:
     """Run; returns the number of failed runs."""
     out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("failed-run-*.log"):
+        old.unlink()  # a folder holds one stress run's failures
     stats: dict[str, TestStats] = defaultdict(TestStats)
     failed_runs: list[int] = []
     lock = threading.Lock()

@@ -11,8 +11,9 @@ Threads of one peer, and why each exists:
   randomized election timeout;
 * per peer, replicator threads send AppendEntries (or InstallSnapshot) while
   this peer is leader: at least every ``HEARTBEAT`` seconds, and at once when
-  there are new entries and no RPC is in flight, so that entries handed to
-  ``start`` in quick succession travel together in one RPC. A call to an
+  there is news (new entries, a higher commit index, a retry after a mismatch)
+  and no RPC to that peer is in flight, so that entries handed to ``start`` in
+  quick succession travel together in the next RPC. A call to an
   unreachable peer can take seconds to fail, so when every replicator of a peer
   is stuck in a call, the one starting a new call first starts a spare thread;
   spares retire once their call returns;
@@ -405,7 +406,7 @@ class Raft:
     # ------------------------------------------------------------- replication
 
     def _replicator(self, peer: int) -> None:
-        """Send AppendEntries/InstallSnapshot to ``peer`` while leader, one RPC at a time.
+        """Send AppendEntries/InstallSnapshot to ``peer`` while leader.
 
         Several of these threads may serve one peer: the one about to make a call
         starts a spare if none is idle, so that a call stuck for seconds does not
