@@ -8,7 +8,10 @@ PYTEST_ARGS ?=
 
 DISK_PARTS ?= 3C or 3D or 4A or 4B or 4C
 
-.PHONY: test test-disk demo bench clean
+N ?= 10
+P ?= 2
+
+.PHONY: test test-disk stress demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +26,10 @@ test: $(STAMP)
 ## make test-disk: the persistence-heavy parts with the disk persister (PERSISTER_DISK=1)
 test-disk: $(STAMP)
 	PERSISTER_DISK=1 PERSISTER_DIR=$${PERSISTER_DIR:-raft-data} $(PY) -m pytest -k "$(DISK_PARTS)" $(PYTEST_ARGS)
+
+## make stress PART=3A N=100 P=2: run a part N times, P processes at a time, and count failures
+stress: $(STAMP)
+	$(PY) -m labtools.stress $(if $(PART),-k "$(PART)") -n $(N) -p $(P) $(if $(DISK),--disk)
 
 ## make demo: the main job: a short run on the emulated network that prints what happened
 demo: $(STAMP)
