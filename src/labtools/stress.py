@@ -41,6 +41,8 @@ class RunResult:
     returncode: int
     output: str
     cases: list[tuple[str, bool, float]]  # (test name, passed, seconds)
+    wall: float = 0.0  # seconds, the whole run
+    cpu: float = 0.0  # user + system seconds of the run's process
 
 
 def _parse_junit(path: Path) -> list[tuple[str, bool, float]]:
@@ -63,8 +65,14 @@ def run_once(index: int, pytest_args: list[str], disk: bool, workdir: Path) -> R
         env["PERSISTER_DISK"] = "1"
         env["PERSISTER_DIR"] = str(workdir / f"raft-data-{index}")
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *pytest_args]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
-    return RunResult(index, proc.returncode, proc.stdout, _parse_junit(junit))
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)  # wait4, for this child's own CPU time
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return RunResult(index, proc.returncode, output, _parse_junit(junit),
+                     time.monotonic() - t0, usage.ru_utime + usage.ru_stime)
 
 
 def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Path,
@@ -75,6 +83,7 @@ def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Pa
         old.unlink()  # a folder holds one stress run's failures
     stats: dict[str, TestStats] = defaultdict(TestStats)
     failed_runs: list[int] = []
+    run_times: list[tuple[float, float]] = []  # (wall, cpu) per run
     lock = threading.Lock()
     next_run = iter(range(1, runs + 1))
     t0 = time.monotonic()
@@ -93,6 +102,7 @@ def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Pa
                 result = run_once(index, pytest_args, disk, Path(tmp))
                 bad = result.returncode != 0
                 with lock:
+                    run_times.append((result.wall, result.cpu))
                     for name, ok, secs in result.cases:
                         s = stats[name]
                         s.seconds.append(secs)
@@ -121,6 +131,10 @@ def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Pa
         mean = sum(s.seconds) / len(s.seconds) if s.seconds else 0.0
         table.add_row(name, str(s.passed), f"[red]{s.failed}" if s.failed else "0", f"{mean:.1f}")
     console.print(table)
+    if run_times:
+        wall = sum(w for w, _ in run_times) / len(run_times)
+        cpu = sum(c for _, c in run_times) / len(run_times)
+        console.print(f"per run: {wall:.1f} s wall, {cpu:.1f} s CPU (user+sys), mean of {len(run_times)}")
     if failed_runs:
         console.print(f"[red]{len(failed_runs)} of {runs} runs failed; their output is in {out}/failed-run-*.log")
     else:
