@@ -4,11 +4,11 @@ tester (Go: kvraft1/test.go)."""
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
 
 import kvraft1.client as kvclient
 import kvraft1.server as kvserver
 import tester1
+from tester1.embed import Embeds
 from kvtest1 import IKVClerk, TestClerk
 from kvtest1 import Test as KVTest
 from labrpc import ClientEnd
@@ -16,9 +16,11 @@ from labrpc import ClientEnd
 GID = tester1.GRP0
 
 
-class Test:
+class Test(Embeds):
     """Go embeds *kvtest.Test (which embeds *tester.Config); here it is ``self.kvtest``
     and its attributes, and through it the config's, are reachable on the Test."""
+
+    _embedded = "kvtest"
 
     __test__ = False  # not a pytest test class
 
@@ -35,13 +37,6 @@ class Test:
         cfg = tester1.make_config(nservers, reliable, self.start_kv_server)
         self.kvtest = KVTest(cfg, randomkeys, self)
         self.kvtest.config.begin(self.make_title())
-
-    def __getattr__(self, name: str) -> Any:
-        # Only called for names Test itself lacks (begin, fatalf, group, check_get, ...).
-        kvtest = self.__dict__.get("kvtest")
-        if kvtest is None:
-            raise AttributeError(name)
-        return getattr(kvtest, name)
 
     def __enter__(self) -> Test:
         return self

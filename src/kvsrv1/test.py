@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import tester1
+from tester1.embed import Embeds
 from kvsrv1.client import make_clerk
 from kvsrv1.server import start_kv_server
 from kvtest1 import IKVClerk, TestClerk
 from kvtest1 import Test as KVTest
 
 
-class TestKV:
+class TestKV(Embeds):
     """Go embeds *kvtest.Test; here it is ``self.kvtest`` and its methods are reachable on TestKV."""
+
+    _embedded = "kvtest"
 
     __test__ = False
 
@@ -20,9 +21,6 @@ class TestKV:
         cfg = tester1.make_config(1, reliable, start_kv_server)
         self.reliable = reliable
         self.kvtest = KVTest(cfg, False, self)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.kvtest, name)
 
     def __enter__(self) -> "TestKV":
         return self

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 import tester1
+from tester1.embed import Embeds
 from kvsrv1 import rpc
 from kvtest1 import porcupine as kvporcupine
 
@@ -76,7 +77,7 @@ def make_keys(n: int) -> list[str]:
     return [f"k{i}" for i in range(n)]  # ensure multiple shards
 
 
-class Test:
+class Test(Embeds):
     """The KV test state shared by labs 2 and 4. Go embeds *tester.Config; here the
     Config is ``self.config`` and its methods are reachable on the Test too."""
 
@@ -88,8 +89,6 @@ class Test:
         self.mck = mck
         self.randomkeys = randomkeys
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.config, name)
 
     def cleanup(self) -> None:
         self.config.end()

@@ -16,7 +16,6 @@ import labgob
 import raftapi
 import tester1
 from labrpc import ClientEnd
-from raftapi import ApplyMsg
 
 if TYPE_CHECKING:
     from raft1.test import Test

@@ -15,6 +15,7 @@ from typing import Any
 
 import raftapi
 import tester1
+from tester1.embed import Embeds
 from labrpc import ClientEnd
 from raft1.server import RfSrv
 
@@ -39,7 +40,7 @@ def go_v(x: Any) -> str:
     return str(x)
 
 
-class Test:
+class Test(Embeds):
     """The state of one Raft test: its config, its servers and the highest index committed."""
 
     __test__ = False  # not a pytest test class
@@ -54,13 +55,6 @@ class Test:
         self.max_index = 0
         self.snapshot = snapshot
 
-    def __getattr__(self, name: str) -> Any:
-        # Only called for names Test itself lacks: forward them to the config
-        # (begin, fatalf, set_reliable, bytes_total, ...), as Go's embedding does.
-        config = self.__dict__.get("config")
-        if config is None:
-            raise AttributeError(name)
-        return getattr(config, name)
 
     def __enter__(self) -> Test:
         return self

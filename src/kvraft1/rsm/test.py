@@ -14,6 +14,7 @@ from typing import Any
 
 import raftapi
 import tester1
+from tester1.embed import Embeds
 from kvraft1.rsm.server import Inc, IncRep, Null, NullRep, RsmSrv, make_rsm_srv
 from kvsrv1 import rpc
 from labrpc import ClientEnd
@@ -24,7 +25,7 @@ NSEC = 10
 GID = tester1.GRP0
 
 
-class Test:
+class Test(Embeds):
     """The state of one rsm test: its config, its servers and the last known leader."""
 
     __test__ = False  # not a pytest test class
@@ -38,13 +39,6 @@ class Test:
         self.leader = 0
         self._errors: list[str] = []  # fatal errors raised in other threads
 
-    def __getattr__(self, name: str) -> Any:
-        # Only called for names Test itself lacks: forward them to the config
-        # (begin, fatalf, group, ...), as Go's embedding does.
-        config = self.__dict__.get("config")
-        if config is None:
-            raise AttributeError(name)
-        return getattr(config, name)
 
     def __enter__(self) -> Test:
         return self
