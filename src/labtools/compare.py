@@ -20,6 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+_PYTEST_PREFIX = re.compile(r"^(?:\S+\.py )?[.sFEx]*(?=Test|  \.\.\.)")
 _BEGIN = re.compile(r"^(?P<title>.*) \((?P<net>reliable|unreliable) network\)\.\.\.$")
 _PASSED = re.compile(r"^  \.\.\. Passed --\s+time\s+(?P<t>[\d.]+)s #peers (?P<peers>\d+) "
                      r"#RPCs\s+(?P<rpcs>\d+) #Ops\s+(?P<ops>\d+)$")
@@ -47,6 +48,8 @@ def parse(text: str) -> list[Result]:
     header = ""
     current: Result | None = None
     for line in text.splitlines():
+        # pytest -s puts a test file's name and the previous tests' dots before a Begin line
+        line = _PYTEST_PREFIX.sub("", line)
         if line.startswith("## "):
             header = line[3:].split()[0]
             continue
