@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import TYPE_CHECKING
 
 import porcupine
@@ -77,10 +78,22 @@ def _write_vis(info: porcupine.LinearizationInfo, end: str) -> None:
     print(f"info: wrote history visualization to {path}", flush=True)
 
 
+def _record_verdict(res: porcupine.CheckResult, nops: int, seconds: float) -> None:
+    """With PORCUPINE_VERDICTS=FILE, append each check's verdict, size and time (for figures)."""
+    path = os.environ.get("PORCUPINE_VERDICTS")
+    if path:
+        test = os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]
+        with open(path, "a") as f:
+            f.write(f"{res.value}\t{nops}\t{seconds:.3f}\t{test}\n")
+
+
 def check_porcupine(cfg: tester1.Config, op_log: OpLog, nsec: float) -> None:
     """Fail the test if the history is not linearizable; a timed-out check passes, as in Go."""
     enabled = os.environ.get("VIS_ENABLE", "")
-    res, info = porcupine.check_operations_verbose(kv_model, op_log.read(), nsec)
+    ops = op_log.read()
+    t0 = time.monotonic()
+    res, info = porcupine.check_operations_verbose(kv_model, ops, nsec)
+    _record_verdict(res, len(ops), time.monotonic() - t0)
     if res == porcupine.CheckResult.ILLEGAL:
         if enabled != "never":
             _write_vis(info, "test failed")
