@@ -11,8 +11,7 @@ import pickle
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
@@ -21,6 +20,7 @@ import dill  # noqa: E402
 import labgob  # noqa: E402
 from labrpc import Network, Server, Service  # noqa: E402
 from labrpc.affinity import pin_to_one_cpu  # noqa: E402
+from raft1.raft import AppendEntriesArgs, LogEntry, RequestVoteArgs  # noqa: E402
 
 
 @labgob.register
@@ -78,33 +78,6 @@ def concurrent(n_per_caller: int, callers: int) -> tuple[float, float]:
     return wall, cpu
 
 
-@labgob.register
-@dataclass
-class RequestVoteArgs:
-    term: int = 0
-    candidate_id: int = 0
-    last_log_index: int = 0
-    last_log_term: int = 0
-
-
-@labgob.register
-@dataclass
-class LogEntry:
-    term: int = 0
-    command: Any = None
-
-
-@labgob.register
-@dataclass
-class AppendEntriesArgs:
-    term: int = 0
-    leader_id: int = 0
-    prev_log_index: int = 0
-    prev_log_term: int = 0
-    entries: list = field(default_factory=list)
-    leader_commit: int = 0
-
-
 def sizes() -> None:
     rv = RequestVoteArgs(12, 3, 1042, 11)
     entries = [LogEntry(11, 1_000_000 + i) for i in range(10)]
@@ -116,7 +89,7 @@ def sizes() -> None:
     print("encoded sizes (bytes):")
     print(f"  RequestVote args                     {len(labgob.encode(rv)):6d}")
     print(f"  AppendEntries args with 10 entries   {len(labgob.encode(ae)):6d}")
-    print(f"  persisted state: term, vote, 10-entry log {len(enc.getvalue()):3d}")
+    print(f"  persisted state: term, vote, 10-entry log of LogEntry {len(enc.getvalue()):3d}")
     plain = [(11, 1_000_000 + i) for i in range(10)]
     print(f"  for comparison, the same log as tuples: pickle {len(pickle.dumps(plain, 3))}, "
           f"dill {len(dill.dumps(plain))}")
