@@ -20,7 +20,17 @@ Threads of one peer, and why each exists:
 * the applier delivers committed entries (and snapshots from the leader) on the
   apply channel, strictly in order, never holding the lock while it does, since
   the service may call back into Raft (``snapshot``) from the consumer side;
-* a short-lived thread per peer per election asks for a vote.
+* a short-lived thread per peer per election asks for a vote;
+* with a persister that writes in the background (the disk persister), a
+  durability watcher tells a leader when its own new entries are on disk, since
+  only then may it count itself in a majority.
+
+Persistence never makes the lock wait for a disk: ``_persist`` hands the state
+to the persister (``save_async``) and notes its generation. What a reply
+promises must be durable before the reply leaves, so the RPC handlers wait for
+the newest generation after releasing ``mu``; a candidate does the same before
+asking for votes. A snapshot the service takes is written in the background.
+With the memory persister every save is durable at once and nothing waits.
 
 All state is guarded by ``mu``; conditions that share it wake the applier and
 the replicators, so nothing polls. No thread holds ``mu`` across an RPC.
@@ -33,6 +43,7 @@ entry with (absolute) index ``i`` is ``log[i - log_base]``.
 from __future__ import annotations
 
 import bisect
+import collections
 import enum
 import queue
 import random
@@ -198,6 +209,15 @@ class Raft:
         self._senders = [0] * n  # replicator threads for the peer
         self._idle = [0] * n  # of those, how many are waiting for work
 
+        # Durability (see the module docstring). A leader counts its own log in a
+        # majority only through _self_durable; _durable_todo holds (generation,
+        # last index, term) of its saves not yet known to be on disk.
+        self._async_persist: bool = getattr(persister, "writes_in_background", False)
+        self._persist_gen = 0  # the newest generation handed to the persister
+        self._self_durable = 0
+        self._durable_todo: collections.deque[tuple[int, int, int]] = collections.deque()
+        self._durable_cond = threading.Condition(self.mu)
+
         self._read_persist(persister.read_raft_state(), persister.read_snapshot())
         self._reset_election_timer()
 
@@ -227,6 +247,7 @@ class Raft:
             self.current_term = term
             self.voted_for = None
         self.role = Role.FOLLOWER
+        self._durable_todo.clear()
 
     # -------------------------------------------------------------- persistence
 
@@ -242,16 +263,47 @@ class Raft:
         return e.getvalue()
 
     def _persist(self) -> None:
-        """Save term, vote, log (and the snapshot, which must never be dropped) to stable storage.
+        """Hand term, vote, log (and the snapshot, which must never be dropped) to the persister.
 
-        Called with ``mu`` held, before this peer replies to an RPC or acts in a
-        way that depends on the new state, as Figure 2 requires.
+        Called with ``mu`` held whenever they change. The save may still be on
+        its way to disk on return; whoever acts on the new state in a way others
+        can see (a reply, a vote request) first calls ``_await_durable``, and a
+        leader's own entries count towards commitment once the watcher sees them
+        durable (Figure 2's "respond after persisting").
         """
         state = self._encode_state()
-        self.persister.save(state, self.snapshot_data or None)
+        self._persist_gen = self.persister.save_async(
+            state, self.snapshot_data or None, self.log_base, self.log[0].term)
+        if self._async_persist and self.role is Role.LEADER:
+            self._durable_todo.append((self._persist_gen, self._last_index(), self.current_term))
+            self._durable_cond.notify()
         if DEBUG:
-            dprint(PERS, self.me, self.current_term, "saved %d bytes, base %d last %d",
-                   len(state), self.log_base, self._last_index())
+            dprint(PERS, self.me, self.current_term, "saved %d bytes (gen %d), base %d last %d",
+                   len(state), self._persist_gen, self.log_base, self._last_index())
+
+    def _await_durable(self) -> None:
+        """Wait (``mu`` released) until everything handed to the persister so far is durable."""
+        if self._async_persist:
+            self.persister.wait_durable(self._persist_gen)
+
+    def _durability_watcher(self) -> None:
+        """Move a leader's _self_durable forward as its saves reach the disk, and commit."""
+        while True:
+            with self.mu:
+                while not self._durable_todo and not self.killed():
+                    self._durable_cond.wait()
+                if self.killed():
+                    return
+                gen = self._durable_todo[0][0]
+            self.persister.wait_durable(gen)  # raises PersisterError if the disk failed
+            with self.mu:
+                done = self.persister.durable_generation()
+                while self._durable_todo and self._durable_todo[0][0] <= done:
+                    _, index, term = self._durable_todo.popleft()
+                    if term == self.current_term and self.role is Role.LEADER:
+                        self._self_durable = max(self._self_durable, index)
+                if self.role is Role.LEADER:
+                    self._advance_commit()
 
     def _read_persist(self, data: bytes, snapshot: bytes) -> None:
         """Restore the state saved before a crash. The service restores the snapshot itself."""
@@ -319,7 +371,7 @@ class Raft:
             self.log = [LogEntry(self._term_at(index), None)] + self.log[index - self.log_base + 1:]
             self.log_base = index
             self.snapshot_data = snapshot
-            self._persist()
+            self._persist()  # not waited for: the service's state already holds all of it
             if DEBUG:
                 dprint(SNAP, self.me, self.current_term, "snapshot through %d, %d entries left",
                        index, len(self.log) - 1)
@@ -331,6 +383,7 @@ class Raft:
             if DEBUG:
                 dprint(INFO, self.me, self.current_term, "killed")
             self._apply_cond.notify_all()
+            self._durable_cond.notify_all()
             for cond in self._repl_cond:
                 cond.notify_all()
 
@@ -349,6 +402,7 @@ class Raft:
                 else:
                     sleep = self.election_deadline - now
             if vote_args is not None:
+                self._await_durable()  # our own vote must survive a crash before we ask for others
                 for peer in range(len(self.peers)):
                     if peer != self.me:
                         threading.Thread(target=self._ask_vote, args=(peer, vote_args),
@@ -403,7 +457,12 @@ class Raft:
             self._outstanding[peer] = None
             self._last_send[peer] = 0.0
             self._repl_cond[peer].notify_all()  # all: idle followers' threads wait without a timeout
-        self.match_index[self.me] = last
+        if self._async_persist:
+            # Our log may hold entries from earlier terms not yet durable here.
+            self._self_durable = 0
+            self._durable_todo.append((self._persist_gen, last, self.current_term))
+            self._durable_cond.notify()
+        self.match_index[self.me] = self._own_match()
 
     def request_vote(self, args: RequestVoteArgs, reply: RequestVoteReply) -> None:
         """RequestVote handler: grant at most one vote per term, and only to an up-to-date log."""
@@ -426,6 +485,7 @@ class Raft:
                         dprint(VOTE, self.me, self.current_term, "voted for S%d", args.candidate_id)
             if changed:
                 self._persist()
+        self._await_durable()  # a granted vote must outlive a crash
 
     # ------------------------------------------------------------- replication
 
@@ -564,9 +624,13 @@ class Raft:
         if self.next_index[peer] <= self._last_index():
             self._pending[peer] = True
 
+    def _own_match(self) -> int:
+        """How far our own log counts towards a majority: as far as it is durable."""
+        return self._self_durable if self._async_persist else self._last_index()
+
     def _advance_commit(self) -> None:
         """Commit the highest index a majority holds, if it is from our term (Figure 8)."""
-        self.match_index[self.me] = self._last_index()
+        self.match_index[self.me] = self._own_match()
         n = sorted(self.match_index)[(len(self.peers) - 1) // 2]  # a majority has >= n
         if n > self.commit_index and self._term_at(n) == self.current_term:
             if DEBUG:
@@ -596,7 +660,8 @@ class Raft:
             if self._accept_entries(args, reply):
                 changed = True
             if changed:
-                self._persist()  # before the reply leaves
+                self._persist()
+        self._await_durable()  # the leader counts our success towards commitment
 
     def _accept_entries(self, args: AppendEntriesArgs, reply: AppendEntriesReply) -> bool:
         """The log-matching part of AppendEntries (``mu`` held); returns whether the log changed."""
@@ -679,6 +744,7 @@ class Raft:
                            index, args.leader_id)
             if changed:
                 self._persist()
+        self._await_durable()  # the leader takes our reply to mean we hold the snapshot
 
     # ----------------------------------------------------------------- applier
 
@@ -719,6 +785,9 @@ class Raft:
     def _start_threads(self) -> None:
         threading.Thread(target=self._ticker, name=f"raft{self.me}-ticker", daemon=True).start()
         threading.Thread(target=self._applier, name=f"raft{self.me}-applier", daemon=True).start()
+        if self._async_persist:
+            threading.Thread(target=self._durability_watcher, name=f"raft{self.me}-durable",
+                             daemon=True).start()
         with self.mu:
             for peer in range(len(self.peers)):
                 if peer != self.me:

@@ -171,7 +171,9 @@ class _Pending:
 
 
 class DiskPersister(Persister):
-    """The same API as the memory Persister; what read_* return is what is durable on disk."""
+    """The same API as the memory Persister; a restarted server reads only what is durable on disk."""
+
+    writes_in_background = True
 
     def __init__(self, folder: Path, initial: tuple[int, bytes, bytes] = (0, b"", b"")) -> None:
         super().__init__()

@@ -11,12 +11,22 @@ import threading
 
 
 class Persister:
-    """The in-memory persister: bytes objects are immutable, so copies may share them."""
+    """The in-memory persister: bytes objects are immutable, so copies may share them.
+
+    Besides Go's API (``save``), it has the asynchronous one the disk persister
+    needs, so that a Raft written against it runs on either: ``save_async``
+    returns a generation number and ``wait_durable(gen)`` returns once that
+    generation is stable. Here every save is stable at once, which
+    ``writes_in_background = False`` tells a caller that wants to skip the waiting.
+    """
+
+    writes_in_background = False
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._raftstate = b""
         self._snapshot = b""
+        self._gen = 0
 
     def copy(self) -> "Persister":
         """A new persister holding the same state; the tester gives it to a restarted server."""
@@ -41,6 +51,21 @@ class Persister:
         with self._lock:
             self._raftstate = raftstate
             self._snapshot = snapshot
+            self._gen += 1
+
+    def save_async(self, raftstate: bytes, snapshot: bytes | None, snapshot_index: int = -1,
+                   snapshot_term: int = -1) -> int:
+        """Save, and return the save's generation (the index and term label a disk snapshot)."""
+        self.save(raftstate, snapshot)
+        with self._lock:
+            return self._gen
+
+    def wait_durable(self, gen: int) -> None:
+        """Memory is as stable as this persister gets: every save is durable when made."""
+
+    def durable_generation(self) -> int:
+        with self._lock:
+            return self._gen
 
     def read_snapshot(self) -> bytes:
         with self._lock:
