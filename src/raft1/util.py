@@ -5,8 +5,8 @@ Set ``RAFT_DEBUG=1`` to turn it on. Each line is
     <ms since start> <TOPIC> S<server> T<term> <message>
     001234 VOTE S2 T3 voted for S1
 
-so that a log viewer (or ``python -m raft1.util < log``) can sort the lines into
-one column per server and colour them by topic.
+so that the log viewer (``python -m labtools.logview [FILE]``, or a pipe into it)
+can sort the lines into one column per server, colour and filter them by topic.
 
 The flag is read once, at import. Callers pass %-style arguments and formatting
 happens only when logging is on, so a disabled call costs one function call and
@@ -51,26 +51,3 @@ def dprint(topic: str, server: int, term: int, fmt: str, *args: Any) -> None:
     with _out_lock:  # whole lines, even from many threads
         sys.stderr.write(line)
         sys.stderr.flush()
-
-
-def _columns(lines: list[str], width: int = 40) -> None:
-    """Print debug lines with each server's messages in its own column."""
-    rows = []
-    nservers = 0
-    for line in lines:
-        parts = line.rstrip("\n").split(" ", 4)
-        if len(parts) < 4 or not parts[2].startswith("S") or not parts[2][1:].isdigit():
-            continue
-        ms, topic, server, term = parts[:4]
-        rest = parts[4] if len(parts) > 4 else ""
-        s = int(server[1:])
-        nservers = max(nservers, s + 1)
-        rows.append((ms, s, f"{topic} {term} {rest}"))
-    for ms, s, text in rows:
-        cells = [""] * nservers
-        cells[s] = text[:width]
-        print(ms, " ".join(c.ljust(width) for c in cells).rstrip())
-
-
-if __name__ == "__main__":
-    _columns(sys.stdin.readlines())
