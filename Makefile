@@ -31,13 +31,18 @@ test-disk: $(STAMP)
 stress: $(STAMP)
 	$(PY) -m labtools.stress $(if $(PART),-k "$(PART)") -n $(N) -p $(P) $(if $(DISK),--disk)
 
-## make demo: the main job: a short run on the emulated network that prints what happened
+## make demo: a 5-server kvraft cluster under partitions and crashes for 30 s, with a live view,
+## then a linearizability check and an HTML timeline in out/ (make demo DEMO_ARGS="--help")
 demo: $(STAMP)
 	$(PY) -m labtools.demo $(DEMO_ARGS)
 
 ## make bench: figures with units (not timed tests)
 bench: $(STAMP)
 	$(PY) bench/labrpc_bench.py
+	$(PY) bench/raft_bench.py
+	$(PY) bench/disk_bench.py
+	$(PY) bench/kv_bench.py
+	$(PY) bench/porcupine_bench.py --quiet
 
 clean:
 	rm -rf $(VENV) raft-data

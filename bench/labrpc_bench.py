@@ -1,13 +1,15 @@
 """labrpc and labgob figures: round trips per second, CPU per call, encoded sizes.
 
 Prints figures; asserts nothing (speed targets are checked here, not in timed tests).
-Run: make bench, or .venv/bin/python bench/labrpc_bench.py
+Run: make bench, or .venv/bin/python bench/labrpc_bench.py [--quick]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import pickle
+import queue
 import sys
 import threading
 import time
@@ -20,7 +22,8 @@ import dill  # noqa: E402
 import labgob  # noqa: E402
 from labrpc import Network, Server, Service  # noqa: E402
 from labrpc.affinity import pin_to_one_cpu  # noqa: E402
-from raft1.raft import AppendEntriesArgs, LogEntry, RequestVoteArgs  # noqa: E402
+from raft1.raft import AppendEntriesArgs, LogEntry, Raft, RequestVoteArgs  # noqa: E402
+from tester1.persister import Persister  # noqa: E402
 
 
 @labgob.register
@@ -78,7 +81,7 @@ def concurrent(n_per_caller: int, callers: int) -> tuple[float, float]:
     return wall, cpu
 
 
-def sizes() -> None:
+def sizes(n: int = 20000) -> None:
     rv = RequestVoteArgs(12, 3, 1042, 11)
     entries = [LogEntry(11, 1_000_000 + i) for i in range(10)]
     ae = AppendEntriesArgs(12, 3, 1032, 11, entries, 1030)
@@ -86,15 +89,17 @@ def sizes() -> None:
     enc.encode(12)
     enc.encode(3)
     enc.encode(entries)
+    rf = Raft([None] * 3, 0, Persister(), queue.Queue())  # threads are not started: only its encoder
+    rf.current_term, rf.voted_for, rf.log = 12, 3, [LogEntry(0, None)] + entries
     print("encoded sizes (bytes):")
     print(f"  RequestVote args                     {len(labgob.encode(rv)):6d}")
     print(f"  AppendEntries args with 10 entries   {len(labgob.encode(ae)):6d}")
-    print(f"  persisted state: term, vote, 10-entry log of LogEntry {len(enc.getvalue()):3d}")
+    print(f"  term, vote and a 10-entry log as a list of LogEntry {len(enc.getvalue()):5d}")
+    print(f"  the same as raft1 persists it (flat lists)        {len(rf._encode_state()):5d}")
     plain = [(11, 1_000_000 + i) for i in range(10)]
     print(f"  for comparison, the same log as tuples: pickle {len(pickle.dumps(plain, 3))}, "
           f"dill {len(dill.dumps(plain))}")
 
-    n = 20000
     t0 = time.perf_counter()
     for _ in range(n):
         labgob.decode(labgob.encode(ae))
@@ -108,16 +113,20 @@ def sizes() -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the calls (a smoke test)")
+    quick = parser.parse_args().quick
     cpu = pin_to_one_cpu()
     print(f"pinned to CPU {cpu}" if cpu is not None else "not pinned")
-    n = 20000
+    n = 2000 if quick else 20000
     wall, cpu_s = sequential(n)
     print(f"sequential: {n / wall:8.0f} calls/s, {wall / n * 1e6:6.1f} us/call, {cpu_s / n * 1e6:6.1f} us CPU/call")
     wall, cpu_s = concurrent(n // 10, 10)
     print(f"10 callers: {n / wall:8.0f} calls/s, {wall / n * 1e6:6.1f} us/call, {cpu_s / n * 1e6:6.1f} us CPU/call")
-    wall, cpu_s = sequential(100_000)
-    print(f"TestBenchmark's 100,000 calls: {wall:.2f} s wall, {cpu_s:.2f} s CPU (Go here: 2.9 s / 3.2 s)")
-    sizes()
+    if not quick:
+        wall, cpu_s = sequential(100_000)
+        print(f"TestBenchmark's 100,000 calls: {wall:.2f} s wall, {cpu_s:.2f} s CPU (Go here: 2.9 s / 3.2 s)")
+    sizes(n)
 
 
 if __name__ == "__main__":

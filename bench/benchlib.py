@@ -1,0 +1,59 @@
+"""What the Raft and KV benchmarks share: latency summaries and a table with units."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+
+from rich import box  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from labrpc.affinity import pin_to_one_cpu  # noqa: E402
+
+TABLE_WIDTH = 160  # wide enough that a pipe (make bench | tee) gets one line per row
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Latencies in ms."""
+
+    n: int
+    mean: float
+    p50: float
+    p99: float
+
+
+def summarize(seconds: Sequence[float]) -> Summary:
+    """Mean and nearest-rank percentiles, in ms, of latencies given in seconds."""
+    if not seconds:
+        return Summary(0, math.nan, math.nan, math.nan)
+    ms = sorted(s * 1000 for s in seconds)
+    return Summary(len(ms), sum(ms) / len(ms), _rank(ms, 0.50), _rank(ms, 0.99))
+
+
+def _rank(sorted_ms: list[float], q: float) -> float:
+    return sorted_ms[max(0, math.ceil(q * len(sorted_ms)) - 1)]
+
+
+def pin() -> str:
+    """Pin to one CPU as the tests do (conftest.py), so figures match what tests see."""
+    cpu = pin_to_one_cpu()
+    return f"pinned to CPU {cpu}" if cpu is not None else "not pinned"
+
+
+def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], note: str = "") -> None:
+    """A right-aligned table; headers carry the units."""
+    console = Console(width=max(Console().width, TABLE_WIDTH), highlight=False)
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", caption=note or None,
+                  caption_justify="left")
+    for h in headers:
+        table.add_column(h, justify="right", no_wrap=True, min_width=len(h))
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
