@@ -148,6 +148,7 @@ class Config:
         else:
             annotation.cleanup(False, "test passed")
         if self.persist_dir is not None:
+            disk_persister.close_under(self.persist_dir)  # killed servers may still be saving
             if self._failed:
                 print(f"info: persisted files kept in {self.persist_dir}", flush=True)
             else:

@@ -25,6 +25,7 @@ import re
 import shutil
 import struct
 import threading
+import weakref
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,6 +171,10 @@ class _Pending:
     snapshot_term: int
 
 
+_live: weakref.WeakSet[DiskPersister] = weakref.WeakSet()  # for close_under
+_live_lock = threading.Lock()
+
+
 class DiskPersister(Persister):
     """The same API as the memory Persister; a restarted server reads only what is durable on disk."""
 
@@ -188,7 +193,11 @@ class DiskPersister(Persister):
         self._pending: _Pending | None = None
         self._cond = threading.Condition(self._lock)
         self._writer: threading.Thread | None = None
+        self._writing = False  # the writer is in the middle of a write
+        self._closed = False
         self._error: BaseException | None = None
+        with _live_lock:
+            _live.add(self)
         if gen:
             self._write_pair(_Pending(gen, state, snapshot, bool(snapshot), -1, -1))
 
@@ -222,6 +231,10 @@ class DiskPersister(Persister):
         with self._cond:
             self._raise_writer_error()
             self._gen += 1
+            if self._closed:  # the test is over and its folder going: a dead instance's save
+                self._raftstate, self._snapshot = raftstate, snapshot
+                self._durable_gen = self._gen
+                return self._gen
             changed = snapshot is not self._queued_snapshot and snapshot != self._queued_snapshot
             if self._pending is not None and self._pending.snapshot_changed:
                 changed = True  # the pending save being replaced had a new snapshot
@@ -246,6 +259,22 @@ class DiskPersister(Persister):
         with self._cond:
             return self._durable_gen
 
+    def close(self) -> None:
+        """Stop writing, once a write in progress is done; later saves are dropped.
+
+        The tester closes every persister of a test before it removes the test's
+        folder: a killed Raft's threads may still be saving, and a write into a
+        folder being removed would fail (or leave a file behind). Waiters are
+        released, since nothing of a finished test will be read again.
+        """
+        with self._cond:
+            self._closed = True
+            self._pending = None
+            while self._writing:
+                self._cond.wait()
+            self._durable_gen = self._gen
+            self._cond.notify_all()
+
     # --- the background writer ------------------------------------------------------------
 
     def _raise_writer_error(self) -> None:
@@ -255,17 +284,22 @@ class DiskPersister(Persister):
     def _write_loop(self) -> None:
         while True:
             with self._cond:
-                while self._pending is None:
+                while self._pending is None and not self._closed:
                     self._cond.wait()
+                if self._closed:
+                    return
                 job, self._pending = self._pending, None
+                self._writing = True
             try:
                 self._write_pair(job)
             except BaseException as e:  # reported to every waiter and later saver
                 with self._cond:
                     self._error = e
+                    self._writing = False
                     self._cond.notify_all()
                 return
             with self._cond:
+                self._writing = False
                 self._durable_gen = max(self._durable_gen, job.gen)
                 self._cond.notify_all()
 
@@ -341,6 +375,15 @@ def _remove_stale_folders(root: Path) -> None:
             shutil.rmtree(child, ignore_errors=True)
         except PermissionError:
             pass  # someone else's live process
+
+
+def close_under(root: Path) -> None:
+    """Close every persister writing below ``root`` (all incarnations of a test's servers)."""
+    with _live_lock:
+        persisters = list(_live)
+    for p in persisters:
+        if p.folder.is_relative_to(root):
+            p.close()
 
 
 def remove_tree(path: Path) -> None:

@@ -54,6 +54,35 @@ def test_async_saves_coalesce_and_the_newest_wins(tmp_path: Path):
     assert len(list(p.folder.glob("snapshot-*"))) == 1
 
 
+def test_closing_lets_a_test_remove_its_folder_while_a_dead_raft_still_saves(tmp_path: Path):
+    import threading
+
+    root = tmp_path / "test-folder"
+    old = DiskPersister.open(root / "server-0-1" / "inc-1")
+    new = old.copy()  # a restart: the dead instance keeps its own persister
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def dead_raft_saving() -> None:
+        try:
+            while not stop.is_set():
+                old.wait_durable(old.save_async(os.urandom(2000), b"snap"))
+        except BaseException as e:  # would surface as a thread error in a test run
+            errors.append(e)
+
+    t = threading.Thread(target=dead_raft_saving)
+    t.start()
+    time.sleep(0.05)
+    dp.close_under(root)  # what Config.cleanup does before removing the folder
+    dp.remove_tree(root)
+    time.sleep(0.05)
+    stop.set()
+    t.join(5)
+    assert not t.is_alive() and errors == []
+    assert not root.exists(), "a write after close recreated part of the folder"
+    assert new.save_async(b"x", None) > 0  # closed persisters accept saves and drop them
+
+
 def test_leftover_temp_file_is_ignored(tmp_path: Path):
     p = DiskPersister.open(tmp_path / "inc-1")
     p.save(b"good", b"snap")
