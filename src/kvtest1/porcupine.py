@@ -6,7 +6,9 @@ annotation clock, so client operations and fault annotations share one timeline.
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -15,6 +17,7 @@ import porcupine
 import tester1
 from kvsrv1 import rpc
 from models1.kv import KvInput, KvOutput, kv_model
+from porcupine.formats import write_lab_kv
 from tester1.annotation import timestamp
 
 if TYPE_CHECKING:
@@ -87,10 +90,31 @@ def _record_verdict(res: porcupine.CheckResult, nops: int, seconds: float) -> No
             f.write(f"{res.value}\t{nops}\t{seconds:.3f}\t{test}\n")
 
 
+_dump_seq = itertools.count()
+
+
+def _dump_history(ops: list[porcupine.Operation]) -> None:
+    """With PORCUPINE_DUMP_DIR=DIR, write each checked history to its own file in DIR, in
+    porcupine's text format lab-kv (JSON lines, times shifted to 0; see porcupine.formats),
+    to replay a check offline: ``python -m porcupine check --format lab-kv FILE``."""
+    folder = os.environ.get("PORCUPINE_DUMP_DIR")
+    if not folder:
+        return
+    test = os.environ.get("PYTEST_CURRENT_TEST", "history").split(" ")[0].split("::")[-1]
+    name = f"{re.sub(r'[^A-Za-z0-9_.-]', '_', test)}-{os.getpid()}-{next(_dump_seq):03d}.jsonl"
+    os.makedirs(folder, exist_ok=True)
+    write_lab_kv(os.path.join(folder, name), ops)
+
+
 def check_porcupine(cfg: tester1.Config, op_log: OpLog, nsec: float) -> None:
-    """Fail the test if the history is not linearizable; a timed-out check passes, as in Go."""
+    """Fail the test if the history is not linearizable; a timed-out check passes, as in Go.
+
+    PORCUPINE_DUMP_DIR=DIR also writes the history to DIR, one lab-kv file (JSON lines) per
+    check, readable by ``python -m porcupine check --format lab-kv`` (see _dump_history).
+    """
     enabled = os.environ.get("VIS_ENABLE", "")
     ops = op_log.read()
+    _dump_history(ops)
     t0 = time.monotonic()
     res, info = porcupine.check_operations_verbose(kv_model, ops, nsec)
     _record_verdict(res, len(ops), time.monotonic() - t0)

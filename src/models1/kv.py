@@ -62,6 +62,13 @@ def _step(state: KvState, inp: KvInput, out: KvOutput) -> tuple[bool, Any]:
     return False, "<invalid>"
 
 
+def _read_only(state: KvState, inp: KvInput, out: KvOutput) -> bool:
+    """Never changes the state from ``state`` on: a get, a refused put, or a put whose version
+    is already behind (versions only grow, so it can never match again). This lets the
+    checker linearize it at once (see porcupine.Model.read_only)."""
+    return inp.op == GET or out.err == "ErrVersion" or (inp.op == PUT and inp.version < state.version)
+
+
 def _describe_operation(inp: KvInput, out: KvOutput) -> str:
     if inp.op == GET:
         return f"get('{inp.key}') -> ('{out.value}', '{out.version}', '{out.err}')"
@@ -81,6 +88,7 @@ kv_model = porcupine.Model(
     partition=_partition,
     init=lambda: _INITIAL,
     step=_step,
+    read_only=_read_only,
     describe_operation=_describe_operation,
     describe_state=_describe_state,
 )

@@ -133,3 +133,14 @@ def test_a_few_thousand_operations_within_the_labs_timeout():
     result, _ = check_operations_verbose(kv_model, ops, 1.0)
     assert result is OK
     assert time.monotonic() - start < 1.0
+
+
+def test_read_only_from_the_state_on():
+    """What the checker may linearize at once: steps that change no state reachable from here."""
+    read_only = kv_model.read_only
+    s2 = KvState("x", 2)
+    assert read_only(s2, KvInput(0, "k"), KvOutput("x", 2, "OK"))
+    assert read_only(s2, KvInput(1, "k", "y", 5), KvOutput(err="ErrVersion"))
+    assert read_only(s2, KvInput(1, "k", "y", 1), KvOutput(err="ErrMaybe"))  # behind: never matches again
+    assert not read_only(s2, KvInput(1, "k", "y", 3), KvOutput(err="ErrMaybe"))  # may match later
+    assert not read_only(s2, KvInput(1, "k", "y", 2), KvOutput(err="OK"))

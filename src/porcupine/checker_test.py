@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import random
 import time
 from dataclasses import dataclass
 
@@ -295,3 +298,118 @@ def test_model_defaults():
     assert m.split_operations([put(0, 1, 0, 1)]) == [[put(0, 1, 0, 1)]]
     with pytest.raises(TypeError):
         Model(step=_reg_step)  # init is required
+
+
+# --- read-only operations are linearized at once (Model.read_only) -------------------------
+
+
+@dataclass(frozen=True)
+class VerIn:
+    """A get, or a put that takes effect iff ``version`` is the register's version."""
+
+    put: bool
+    value: str = ""
+    version: int = 0
+
+
+def _ver_step(state: tuple[str, int], inp: VerIn, out: str) -> tuple[bool, tuple[str, int]]:
+    value, version = state
+    if not inp.put:
+        return out == value, state
+    if inp.version == version:
+        return out in ("ok", "maybe"), (inp.value, version + 1)
+    return out in ("refused", "maybe"), state
+
+
+def _ver_read_only(state: tuple[str, int], inp: VerIn, out: str) -> bool:
+    """Versions only grow, so a put behind the current version never takes effect again."""
+    return not inp.put or out == "refused" or inp.version < state[1]
+
+
+versioned = Model(init=lambda: ("", 0), step=_ver_step, read_only=_ver_read_only)
+unforced = dataclasses.replace(versioned, read_only=None)
+# What a hint that only looks at the current step would do: force every identity step.
+naive = dataclasses.replace(versioned, read_only=lambda state, inp, out: True)
+
+
+def vput(client: int, value: str, version: int, out: str, call: int, ret: float) -> Operation:
+    return Operation(client, VerIn(True, value, version), call, out, ret)
+
+
+def vget(client: int, value: str, call: int, ret: float) -> Operation:
+    return Operation(client, VerIn(False), call, value, ret)
+
+
+def test_an_identity_step_now_is_not_read_only():
+    # put b (version 1, maybe) changes nothing in the initial state, but must take effect
+    # after put a for the get to read b: forcing it first would wrongly find no order.
+    ops = [vput(0, "a", 0, "ok", 0, 10), vput(1, "b", 1, "maybe", 0, 10), vget(2, "b", 20, 30)]
+    assert check_operations(versioned, ops) is OK
+    assert check_operations(unforced, ops) is OK
+    assert check_operations(naive, ops) is ILLEGAL  # why read_only must hold from the state on
+
+
+def test_only_identity_steps_are_forced():
+    # put a is the first legal candidate; committing to it would make the get of "" fail.
+    # Even a hint claiming everything is read-only only forces steps that change nothing.
+    ops = [vput(0, "a", 0, "ok", 0, 10), vget(1, "", 5, 6), vget(1, "a", 20, 21)]
+    for model in (versioned, unforced, naive):
+        assert check_operations(model, ops) is OK
+    assert check_operations(versioned, ops[:2] + [vget(1, "", 20, 21)]) is ILLEGAL
+
+
+def test_forced_search_keeps_partial_linearizations():
+    ops = [vput(0, "a", 0, "ok", 0, 10), vput(1, "b", 1, "maybe", 0, 10), vget(2, "b", 20, 30),
+           vget(2, "a", 40, 50)]
+    for model in (versioned, unforced):
+        result, info = check_operations_verbose(model, ops)
+        assert result is ILLEGAL
+        assert info.partial_linearizations == [[[0, 1, 2]]]
+
+
+def _random_versioned(rnd: random.Random, n: int) -> list[Operation]:
+    ops = []
+    for i in range(n):
+        call = rnd.randrange(20)
+        ret = call + rnd.randrange(8)
+        if rnd.random() < 0.4:
+            ops.append(vget(i % 3, rnd.choice(["", "v0", "v1", "v2"]), call, ret))
+        else:
+            ops.append(vput(i % 3, f"v{i}", rnd.randrange(3), rnd.choice(["ok", "refused", "maybe"]), call, ret))
+    return ops
+
+
+def _brute_force(model: Model, ops: list[Operation]) -> CheckResult:
+    for order in itertools.permutations(ops):
+        if any(later.return_time < earlier.call for k, earlier in enumerate(order) for later in order[k + 1:]):
+            continue
+        state = model.init()
+        for op in order:
+            ok, state = model.step(state, op.input, op.output)
+            if not ok:
+                break
+        else:
+            return OK
+    return ILLEGAL
+
+
+def test_forcing_agrees_with_brute_force():
+    """Random small histories: forcing changes no verdict, also with the model's own equal and
+    hash (states wrapped), and partial linearizations stay legal orders."""
+    keyed = dataclasses.replace(versioned, equal=lambda a, b: a == b, hash=hash)
+    rnd = random.Random(7)
+    verdicts = set()
+    for _ in range(300):
+        ops = _random_versioned(rnd, rnd.randrange(1, 7))
+        expected = _brute_force(versioned, ops)
+        verdicts.add(expected)
+        assert check_operations(versioned, ops) is expected, ops
+        assert check_operations(keyed, ops) is expected, ops
+        result, info = check_operations_verbose(versioned, ops)
+        assert result is expected
+        for seq in info.partial_linearizations[0]:
+            state = versioned.init()
+            for k, i in enumerate(seq):
+                ok, state = versioned.step(state, ops[i].input, ops[i].output)
+                assert ok and not any(ops[j].return_time < ops[i].call for j in seq[k + 1:])
+    assert verdicts == {OK, ILLEGAL}

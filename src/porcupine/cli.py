@@ -1,6 +1,6 @@
 """The command line: check a recorded history file, optionally writing the visualization.
 
-    python -m porcupine check --format jepsen-etcd|jepsen-kv FILE [--no-partition]
+    python -m porcupine check --format jepsen-etcd|jepsen-kv|lab-kv FILE [--no-partition]
                               [--timeout SECONDS] [--visualize OUT.html]
 
 Exit status: 0 linearizable, 1 not linearizable, 2 timed out (unknown), 3 bad input

@@ -100,6 +100,13 @@ class Model:
     give ``equal`` but no ``hash``, or states are unhashable, give a ``hash`` consistent with
     ``equal`` (equal states, equal hashes) or the cache degrades to comparing every state
     seen for the same set of operations.
+
+    ``read_only(state, input, output) -> bool`` is an optional hint that prunes the search:
+    True promises that the operation never changes the state from ``state`` on, that is in
+    ``state`` and in every state reachable from it, wherever the model accepts it (a read;
+    a write refused for good, say because versions only grow). The checker then linearizes
+    such an operation as soon as it is legal, without trying it elsewhere. A wrong True can
+    turn a linearizable history ILLEGAL; False is always safe.
     """
 
     partition: Optional[Callable[[list[Operation]], list[list[Operation]]]] = None
@@ -108,6 +115,7 @@ class Model:
     step: Callable[[Any, Any, Any], tuple[bool, Any]]
     equal: Optional[Callable[[Any, Any], bool]] = None
     hash: Optional[Callable[[Any], int]] = None
+    read_only: Optional[Callable[[Any, Any, Any], bool]] = None
     describe_operation: Callable[[Any, Any], str] = _describe_operation
     describe_state: Callable[[Any], str] = _describe_state
     describe_operation_metadata: Callable[[Any], str] = _describe_metadata
