@@ -42,7 +42,7 @@ bench: $(STAMP)
 	$(PY) bench/raft_bench.py
 	$(PY) bench/disk_bench.py
 	$(PY) bench/kv_bench.py
-	$(PY) bench/porcupine_bench.py --quiet
+	$(PY) bench/porcupine_bench.py --quiet --slow-timeout 10
 
 clean:
 	rm -rf $(VENV) raft-data
