@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
+	mkdir -p out
 	touch $(STAMP)
 
 ## make test: the whole suite (make test PART=3A runs one part, as go test -run 3A)

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = Path("/work/shared/testdata/porcupine")
 
 
 def _bench(script: str) -> str:
@@ -57,7 +56,6 @@ def test_kv_bench():
         assert all(v > 0 and not math.isnan(v) for v in row[:1] + row[2:]), out
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no porcupine corpus at {CORPUS}")
 def test_porcupine_bench():
     out = _bench("porcupine_bench.py")
     m = re.search(r"etcd: 102 logs in ([\d.]+) s .* wrong verdicts: none", out)

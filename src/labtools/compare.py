@@ -1,6 +1,6 @@
 """Compare a Go test run with a Python test run, test by test, from their progress lines.
 
-    python -m labtools.compare ../shared/reference/go-run.txt out/python-run.txt
+    .venv/bin/python -m labtools.compare docs/go-run.txt out/python-run.txt
 
 Both files hold `<description> (<reliable|unreliable> network)...` Begin lines, each
 followed by `  ... Passed --  time 3.1s #peers 3 #RPCs 48 #Ops 0` when it passed.

@@ -10,10 +10,10 @@ import pytest
 
 from porcupine import CALL_EVENT, RETURN_EVENT, check_events
 from porcupine.cli import main
+from porcupine.corpus import corpus_file
 from porcupine.formats import FORMATS, etcd_model, kv_model, kv_unpartitioned_model
 from porcupine.parse import EtcdInput, EtcdOutput, KvInput, KvOutput, ParseError, parse_jepsen_etcd, parse_jepsen_kv
 
-CORPUS = Path("/work/shared/testdata/porcupine")
 SRC = Path(__file__).resolve().parent.parent
 
 
@@ -124,12 +124,11 @@ def test_bad_input_names_the_line(tmp_path, fmt, text, line, reason):
 
 
 def test_exit_codes(tmp_path, capsys):
-    etcd = CORPUS / "jepsen"
-    assert main(["check", "--format", "jepsen-etcd", str(etcd / "etcd_002.log")]) == 0
+    assert main(["check", "--format", "jepsen-etcd", str(corpus_file("jepsen", "etcd_002.log"))]) == 0
     assert "linearizable" in capsys.readouterr().out
-    assert main(["check", "--format", "jepsen-etcd", str(etcd / "etcd_000.log")]) == 1
+    assert main(["check", "--format", "jepsen-etcd", str(corpus_file("jepsen", "etcd_000.log"))]) == 1
     assert "not linearizable" in capsys.readouterr().out
-    hard = str(CORPUS / "kv" / "c50-ok.txt")
+    hard = str(corpus_file("kv", "c50-ok.txt"))
     assert main(["check", "--format", "jepsen-kv", hard, "--no-partition", "--timeout", "0.2"]) == 2
     assert "timed out" in capsys.readouterr().out
     bad = _write(tmp_path, "bad.txt", '{:process 1, :type :invoke, :f :get, :key "a", :value nil}\n{:oops}\n')
@@ -142,20 +141,20 @@ def test_exit_codes(tmp_path, capsys):
 
 def test_kv_partitioned_and_whole(capsys):
     for extra in ([], ["--no-partition"]):
-        assert main(["check", "--format", "jepsen-kv", str(CORPUS / "kv" / "c01-ok.txt"), *extra]) == 0
-        assert main(["check", "--format", "jepsen-kv", str(CORPUS / "kv" / "c01-bad.txt"), *extra]) == 1
+        assert main(["check", "--format", "jepsen-kv", str(corpus_file("kv", "c01-ok.txt")), *extra]) == 0
+        assert main(["check", "--format", "jepsen-kv", str(corpus_file("kv", "c01-bad.txt")), *extra]) == 1
 
 
 def test_visualize_option(tmp_path, capsys):
     out = tmp_path / "v.html"
-    assert main(["check", "--format", "jepsen-kv", str(CORPUS / "kv" / "c10-bad.txt"), "--visualize", str(out)]) == 1
+    assert main(["check", "--format", "jepsen-kv", str(corpus_file("kv", "c10-bad.txt")), "--visualize", str(out)]) == 1
     assert f"wrote visualization to {out}" in capsys.readouterr().out
     assert out.read_text().startswith("<!doctype html>")
 
 
 def test_python_dash_m():
     proc = subprocess.run(
-        [sys.executable, "-m", "porcupine", "check", "--format", "jepsen-etcd", str(CORPUS / "jepsen" / "etcd_000.log")],
+        [sys.executable, "-m", "porcupine", "check", "--format", "jepsen-etcd", str(corpus_file("jepsen", "etcd_000.log"))],
         capture_output=True, text=True, env={"PYTHONPATH": str(SRC)}, timeout=60,
     )
     assert proc.returncode == 1, proc.stderr
