@@ -8,9 +8,17 @@ whose name does not start with ``_``). Memoization is off (gob has none either),
 a small reply costs a few bytes more than its contents, as in gob, and the byte
 limits of the Go tests keep their meaning.
 
+Decoding into an existing object (``decode_into``, ``copy_into``; labrpc does it
+for every reply) keeps gob's semantics. gob never transmits a field whose value is
+the zero value of its type, so such a field of the target keeps whatever it held;
+see ``copy_into`` for the rule, type by type. The wire format is unchanged (every
+field travels, as before); the decoder skips exactly the fields gob would not have
+sent. Plain ``decode()`` returns the values as sent.
+
 Two mistakes gob lets through silently get a message, once per type, as labgob
 does in Go: a private field (Go: a lower-case field), which will not travel, and
-decoding into a reply object that already holds non-default values.
+decoding into a reply object that already holds non-zero values, which may then
+survive the decode.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import hashlib
 import io
 import pickle
 import threading
+import typing
 from typing import Any, Callable
 
 # Protocol 3 has no 9-byte frame headers, which keeps small RPCs small.
@@ -32,9 +41,9 @@ _ids_by_class: dict[type, int] = {}
 _names_by_id: dict[int, str] = {}
 _public_fields: dict[type, tuple[str, ...]] = {}
 _private_defaults: dict[type, tuple[tuple[str, Callable[[], Any]], ...]] = {}
+_interface_fields: dict[type, frozenset[str]] = {}
 _checked: set[type] = set()
 _default_checked: set[type] = set()
-_defaults: dict[type, tuple[Any, ...]] = {}
 
 error_count = 0
 """How many labgob errors and warnings were reported (Go: errorCount); tests read it."""
@@ -79,11 +88,34 @@ def register_name(name: str, cls: type) -> type:
         _private_defaults[cls] = tuple(
             (f.name, _field_default(f)) for f in fields if f.name.startswith("_")
         )
+        _interface_fields[cls] = frozenset(
+            f.name for f in fields if not f.name.startswith("_") and _is_interface(f.type)
+        )
         _classes_by_id[wire_id] = cls
         _names_by_id[wire_id] = name
         _ids_by_class.setdefault(cls, wire_id)
     _check_type(cls)
     return cls
+
+
+_INTERFACE_ANNOTATIONS = frozenset({"Any", "typing.Any", "t.Any", "object"})
+
+
+def _is_interface(annotation: Any) -> bool:
+    """Whether a field annotated so is Go's interface{} (``Any``, ``object``, or either or None).
+
+    gob decodes a value into an interface field afresh, and skips it only when it is
+    nil; every other field is decoded as a typed one (see copy_into).
+    """
+    if annotation is Any or annotation is object:
+        return True
+    if not isinstance(annotation, str):
+        args = typing.get_args(annotation)  # Optional[Any], Any | None
+        return bool(args) and all(a is Any or a is object or a is type(None) for a in args) \
+            and any(a is not type(None) for a in args)
+    parts = annotation.replace("Optional[", "").replace("]", "").replace(" ", "").split("|")
+    parts = [p for p in parts if p not in ("None", "")]
+    return bool(parts) and all(p in _INTERFACE_ANNOTATIONS for p in parts)
 
 
 def _wire_id(name: str) -> int:
@@ -222,47 +254,116 @@ class LabDecoder:
             raise LabgobError(f"labgob: corrupt data ({type(e).__name__}: {e})") from e
 
     def decode_into(self, target: Any) -> None:
-        """Decode the next value onto the registered dataclass object ``target`` (see copy_into)."""
+        """Decode the next value into the registered dataclass object ``target``, as gob does.
+
+        Fields sent with their zero value leave ``target``'s fields as they were; see copy_into.
+        """
         copy_into(self.decode(), target)
 
 
-_NO_DEFAULT = object()
+# The types whose zero value is their empty value (gob: len == 0 is not sent).
+_SIZED = frozenset({str, bytes, bytearray, list, tuple, dict, set, frozenset})
 
 
-def _public_defaults(cls: type) -> tuple[Any, ...]:
-    """The default of each public field (or _NO_DEFAULT), computed once per class."""
-    cached = _defaults.get(cls)
-    if cached is None:
-        by_name = {f.name: f for f in dataclasses.fields(cls)}
-        cached = tuple(
-            _NO_DEFAULT
-            if by_name[n].default is dataclasses.MISSING and by_name[n].default_factory is dataclasses.MISSING
-            else _field_default(by_name[n])()
-            for n in _public_fields[cls]
-        )
-        _defaults[cls] = cached
-    return cached
+def _is_zero(value: Any) -> bool:
+    """Whether gob would leave this (typed) field out: None, False, 0, 0.0, "", b"", empty containers.
+
+    A registered dataclass is never zero here: gob always sends a struct field, and
+    decoding it into the existing struct leaves alone whatever is zero in it.
+    """
+    if value is None:
+        return True
+    t = type(value)
+    if t is bool or t is int or t is float or t is complex:
+        return value == 0  # -0.0 too, as in gob; NaN is sent
+    if t in _SIZED:
+        return len(value) == 0
+    return False
+
+
+def _decode_value(old: Any, new: Any) -> Any:
+    """gob decoding the transmitted ``new`` into a location holding ``old``; returns what it holds then."""
+    cls = type(new)
+    if cls in _ids_by_class:
+        if type(old) is cls:  # a struct (or a non-nil pointer to one) is decoded into, field by field
+            _decode_struct(old, new)
+            return old
+        return new
+    if cls is dict and type(old) is dict:
+        old.update(new)  # gob decodes into the existing map: entries are added or replaced, none removed
+        return old
+    if cls is list and type(old) is list and len(old) >= len(new):
+        # gob reuses a slice whose array is long enough and decodes each element into the old one
+        # (every element is sent, zero or not); a shorter one is replaced by a new slice.
+        for i, elem in enumerate(new):
+            old[i] = _decode_value(old[i], elem)
+        del old[len(new):]
+        return old
+    return new
+
+
+def _decode_struct(target: Any, value: Any) -> None:
+    """Decode the fields of ``value`` into ``target`` (same registered class) as gob decodes a struct."""
+    cls = type(target)
+    interfaces = _interface_fields[cls]
+    for name in _public_fields[cls]:
+        new = getattr(value, name)
+        if name in interfaces:
+            if new is not None:  # only a nil interface is left out; anything else arrives afresh
+                object.__setattr__(target, name, new)
+        elif not _is_zero(new):
+            object.__setattr__(target, name, _decode_value(getattr(target, name), new))
+
+
+def _holds_value(cls: type, obj: Any, depth: int = 0) -> bool:
+    """Whether a field of ``obj`` holds something a zero field on the wire would leave in place."""
+    interfaces = _interface_fields[cls]
+    for name in _public_fields[cls]:
+        v = getattr(obj, name)
+        if name in interfaces:
+            if v is not None:
+                return True
+        elif type(v) in _ids_by_class:
+            if depth < 3 and _holds_value(type(v), v, depth + 1):  # Go's labgob looks 3 levels deep
+                return True
+        elif not _is_zero(v):
+            return True
+    return False
 
 
 def copy_into(value: Any, target: Any) -> None:
-    """Copy the public fields of decoded ``value`` onto ``target`` of the same class.
+    """Decode ``value`` (just decoded) into ``target`` of the same registered class, as gob would.
 
-    Like gob decoding into a struct that already has values, this warns when
-    ``target`` is not in its default state: that usually means a reused reply, or
-    a restore into live state, which is a bug in the caller.
+    gob leaves out a field whose value is the zero value of its type, so ``target``
+    keeps what it held in every such field. The rule, by what the sender's field holds:
+
+    - ``None``, ``False``, ``0``, ``0.0``, ``0j``, ``""``, ``b""``, and an empty list,
+      tuple, dict, set or frozenset: not sent; ``target`` keeps its old value.
+    - another bool, number, str, bytes, tuple or set: replaces the old value.
+    - a non-empty list: replaces the old value, unless the old value is a list at least
+      as long, which is reused as gob reuses a slice: it is cut to the new length and
+      each element is decoded into the old element (so a dataclass element keeps the
+      old element's fields that arrive as zero; any other element is replaced).
+    - a non-empty dict: merged into the old dict if there is one (gob decodes into
+      the existing map; old keys stay), else it replaces the old value.
+    - a registered dataclass: decoded, by this same rule, into the old value if that
+      is of the same class (Go: a struct or a non-nil pointer), else it replaces it.
+    - a field annotated ``Any`` or ``object`` is Go's interface{}: left alone only when
+      ``None`` is sent; any other value (``0`` and ``""`` included) replaces the old one.
+
+    So decoding into a fresh object gives what was sent (the labs' defaults are the
+    zero values), and plain ``decode()`` is unaffected. As labgob does in Go, this
+    warns when ``target`` already holds non-zero values: usually a reused reply, or a
+    restore into live state, where stale values then survive every zero field sent.
     """
     cls = type(target)
     if type(value) is not cls:
         raise LabgobError(
             f"labgob: decoded a {type(value).__qualname__} but the target is a {cls.__qualname__}"
         )
-    names = _public_fields[cls]
-    for name, default in zip(names, _public_defaults(cls)):
-        if default is not _NO_DEFAULT and getattr(target, name) != default:
-            _report_default(cls)
-            break
-    for name in names:
-        object.__setattr__(target, name, getattr(value, name))
+    if _holds_value(cls, target):
+        _report_default(cls)
+    _decode_struct(target, value)
 
 
 def _report_default(cls: type) -> None:

@@ -82,7 +82,8 @@ def test_capital():
 
 
 def test_default():
-    """Decoding into an object that holds non-default values is reported."""
+    """Decoding into an object that holds non-default values is reported, and, as in gob,
+    a field sent with its zero value leaves the stale value in place."""
     e0 = labgob.error_count()
 
     @labgob.register
@@ -93,8 +94,93 @@ def test_default():
     data = labgob.encode(DD())  # send a default value...
     reply = DD(99)  # ...and receive it into memory that already holds a non-default value
     LabDecoder(data).decode_into(reply)
-    assert reply.x == 0
+    assert reply.x == 99, "gob does not send a zero field, so the old value must survive"
     assert labgob.error_count() == e0 + 1, "failed to warn about decoding into non-default value"
+
+    LabDecoder(labgob.encode(DD(7))).decode_into(reply)  # a non-zero value is sent and overwrites
+    assert reply.x == 7
+    assert labgob.error_count() == e0 + 2, "every decode into a non-default value is counted"
+
+
+@labgob.register
+@dataclass
+class Inner:
+    a: int = 0
+    s: str = ""
+
+
+@labgob.register
+@dataclass
+class Outer:
+    n: int = 0
+    ok: bool = False
+    f: float = 0.0
+    s: str = ""
+    b: bytes = b""
+    opt: Any = None
+    items: list[Inner] = field(default_factory=list)
+    ints: list[int] = field(default_factory=list)
+    m: dict[str, int] = field(default_factory=dict)
+    t: tuple = ()
+    inner: Inner = field(default_factory=Inner)
+    ptr: Inner | None = None
+
+
+def _decode_into(sent: Any, target: Any) -> Any:
+    LabDecoder(labgob.encode(sent)).decode_into(target)
+    return target
+
+
+def test_decode_into_keeps_gob_semantics_for_zero_fields():
+    """Every zero value is left out; every non-zero value overwrites (the reused-reply bug)."""
+    stale = dict(n=5, ok=True, f=2.5, s="old", b=b"old", opt="old", items=[Inner(1, "x")],
+                 ints=[1, 2], m={"k": 1}, t=(1,), inner=Inner(3, "in"), ptr=Inner(4, "p"))
+    got = _decode_into(Outer(), Outer(**stale))  # all zero on the sender: nothing changes
+    assert got == Outer(**stale)
+
+    sent = Outer(n=-1, ok=True, f=-0.5, s="new", b=b"n", opt=0, t=(2, 3), ptr=Inner(0, "q"))
+    got = _decode_into(sent, Outer(**stale))
+    assert (got.n, got.ok, got.f, got.s, got.b, got.t) == (-1, True, -0.5, "new", b"n", (2, 3))
+    assert got.opt == 0, "an interface (Any) field holding 0 is non-nil, so gob sends it"
+    assert got.ptr == Inner(4, "q"), "a nested struct is decoded into the old one: its zero a stays 4"
+    assert got.items == [Inner(1, "x")] and got.ints == [1, 2] and got.m == {"k": 1}
+    assert got.inner == Inner(3, "in")
+
+    # a stale True survives a False (the reused RequestVoteReply of a student's Raft)
+    got = _decode_into(Outer(n=7, ok=False), Outer(n=6, ok=True))
+    assert (got.n, got.ok) == (7, True)
+
+
+def test_decode_into_nested_dataclass():
+    target = Outer(inner=Inner(3, "keep"), ptr=None)
+    kept_inner = target.inner
+    got = _decode_into(Outer(inner=Inner(a=9), ptr=Inner()), target)
+    assert got.inner is kept_inner, "gob decodes into the existing nested struct"
+    assert got.inner == Inner(9, "keep"), "its zero field keeps the stale value, its non-zero one is overwritten"
+    assert got.ptr == Inner(), "into a None (nil pointer) a new struct arrives, even an all-zero one"
+
+
+def test_decode_into_lists_and_dicts():
+    # a list at least as long is reused: cut to length, elements decoded into the old ones
+    got = _decode_into(Outer(items=[Inner(a=8)], ints=[0]),
+                       Outer(items=[Inner(1, "x"), Inner(2, "y")], ints=[5, 6]))
+    assert got.items == [Inner(8, "x")], "a struct element keeps its stale zero-sent fields"
+    assert got.ints == [0], "other elements are always sent, zero or not"
+    # a longer list replaces the old one
+    got = _decode_into(Outer(items=[Inner(a=8), Inner(a=9)]), Outer(items=[Inner(1, "x")]))
+    assert got.items == [Inner(8, ""), Inner(9, "")]
+    # a dict is merged into the old dict: old keys stay, sent keys win
+    got = _decode_into(Outer(m={"b": 2, "c": 0}), Outer(m={"a": 1, "b": 1}))
+    assert got.m == {"a": 1, "b": 2, "c": 0}
+
+
+def test_decode_is_unaffected_and_fresh_targets_get_what_was_sent():
+    e0 = labgob.error_count()
+    sent = Outer(n=3, s="x", items=[Inner(), Inner(1)], inner=Inner(0, "i"), opt=Inner())
+    assert labgob.decode(labgob.encode(sent)) == sent
+    assert _decode_into(sent, Outer()) == sent
+    assert _decode_into(Outer(), Outer()) == Outer()
+    assert labgob.error_count() == e0, "a fresh (all-zero) target is not warned about"
 
 
 # --- bad input: clear errors, and decoding never runs code -----------------------------------
