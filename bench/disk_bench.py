@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import queue
 import sys
 import tempfile
 import threading
@@ -24,7 +23,7 @@ from benchlib import Summary, pin, summarize  # noqa: E402
 
 from labrpc import Network, Server, Service  # noqa: E402
 from raft1.raft import Raft, make  # noqa: E402
-from raftapi import APPLY_CLOSED  # noqa: E402
+from raftapi import Channel  # noqa: E402
 from tester1 import disk_persister  # noqa: E402
 from tester1.disk_persister import DiskPersister  # noqa: E402
 from tester1.persister import Persister  # noqa: E402
@@ -37,14 +36,14 @@ class Cluster:
         self.net = Network()
         n = len(persisters)
         self.rafts: list[Raft] = []
-        self.chans: list[queue.Queue] = []
+        self.chans: list[Channel] = []
         for i in range(n):
             ends = []
             for j in range(n):
                 ends.append(self.net.make_end(f"{i}->{j}"))
                 self.net.connect(f"{i}->{j}", j)
                 self.net.enable(f"{i}->{j}", True)
-            self.chans.append(queue.Queue())
+            self.chans.append(Channel())
             self.rafts.append(make(ends, i, persisters[i], self.chans[i]))
             server = Server()
             server.add_service(Service(self.rafts[i]))
@@ -66,7 +65,7 @@ class Cluster:
         raise RuntimeError("no leader elected within 10 s")
 
     def _drain(self, i: int) -> None:
-        while (msg := self.chans[i].get()) is not APPLY_CLOSED:
+        for msg in self.chans[i]:
             if i == self.leader and msg.command_valid:
                 with self._lock:
                     self._applied.add(msg.command)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
-import queue
 import sys
 import threading
 import time
@@ -23,6 +22,7 @@ import labgob  # noqa: E402
 from labrpc import Network, Server, Service  # noqa: E402
 from labrpc.affinity import pin_to_one_cpu  # noqa: E402
 from raft1.raft import AppendEntriesArgs, LogEntry, Raft, RequestVoteArgs  # noqa: E402
+from raftapi import Channel  # noqa: E402
 from tester1.persister import Persister  # noqa: E402
 
 
@@ -89,7 +89,7 @@ def sizes(n: int = 20000) -> None:
     enc.encode(12)
     enc.encode(3)
     enc.encode(entries)
-    rf = Raft([None] * 3, 0, Persister(), queue.Queue())  # threads are not started: only its encoder
+    rf = Raft([None] * 3, 0, Persister(), Channel())  # threads are not started: only its encoder
     rf.current_term, rf.voted_for, rf.log = 12, 3, [LogEntry(0, None)] + entries
     print("encoded sizes (bytes):")
     print(f"  RequestVote args                     {len(labgob.encode(rv)):6d}")

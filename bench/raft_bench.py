@@ -13,7 +13,6 @@ the timing includes nothing of the tester. Asserts nothing; prints figures.
 from __future__ import annotations
 
 import argparse
-import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -58,7 +57,7 @@ class Cluster:
                 ends.append(self.net.make_end(name))
                 self.net.connect(name, f"server{j}")
                 self.net.enable(name, True)
-            apply_ch: queue.Queue = queue.Queue()
+            apply_ch: raftapi.Channel = raftapi.Channel()
             rf = make(ends, i, Persister(), apply_ch)
             srv = Server()
             srv.add_service(Service(rf))
@@ -67,9 +66,9 @@ class Cluster:
             threading.Thread(target=self._reader, args=(i, apply_ch), daemon=True).start()
         self._leader = -1
 
-    def _reader(self, peer: int, apply_ch: queue.Queue) -> None:
+    def _reader(self, peer: int, apply_ch: raftapi.Channel) -> None:
         """Record when each command is applied, and wake a submitter waiting for it."""
-        while (m := apply_ch.get()) is not raftapi.APPLY_CLOSED:
+        for m in apply_ch:
             if m.command_valid:
                 now = time.perf_counter()
                 with self._lock:

@@ -2,4 +2,6 @@
 
 from labrpc.affinity import pin_to_one_cpu
 
+pytest_plugins = ["labfatal.plugin", "pytester"]
+
 pin_to_one_cpu()

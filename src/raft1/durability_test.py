@@ -18,6 +18,7 @@ import pytest
 import labgob
 import raft1.raft
 from labrpc import Network, Server, Service
+from raftapi import Channel
 from raft1.raft import (
     AppendEntriesArgs, AppendEntriesReply, LogEntry, Raft, RequestVoteArgs, RequestVoteReply, make,
 )
@@ -74,7 +75,7 @@ def _lonely_raft(persister: Persister) -> Raft:
     """Peer 0 of three whose peers never answer."""
     net = Network()
     ends = [net.make_end(f"end-{i}") for i in range(3)]
-    rf = make(ends, 0, persister, queue.Queue())
+    rf = make(ends, 0, persister, Channel())
     return rf
 
 
@@ -132,11 +133,11 @@ def test_append_success_is_not_sent_before_the_entries_are_durable(no_elections)
         persister.set_open(True)
 
 
-def _cluster(persisters: list[Persister]) -> tuple[Network, list[Raft], list[queue.Queue]]:
+def _cluster(persisters: list[Persister]) -> tuple[Network, list[Raft], list[Channel]]:
     net = Network()
     n = len(persisters)
     rafts: list[Raft] = []
-    chans: list[queue.Queue] = []
+    chans: list[Channel] = []
     for i in range(n):
         ends = []
         for j in range(n):
@@ -144,7 +145,7 @@ def _cluster(persisters: list[Persister]) -> tuple[Network, list[Raft], list[que
             ends.append(net.make_end(name))
             net.connect(name, j)
             net.enable(name, True)
-        chans.append(queue.Queue())
+        chans.append(Channel())
         rafts.append(make(ends, i, persisters[i], chans[i]))
         server = Server()
         server.add_service(Service(rafts[i]))
@@ -162,7 +163,7 @@ def _wait_for_leader(rafts: list[Raft], timeout: float = 5.0) -> int:
     raise AssertionError("no leader elected")
 
 
-def _applied(ch: queue.Queue, command: str, timeout: float) -> bool:
+def _applied(ch: Channel, command: str, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
         try:

@@ -45,7 +45,6 @@ from __future__ import annotations
 import bisect
 import collections
 import enum
-import queue
 import random
 import threading
 import time
@@ -54,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 
 import labgob
 from labrpc import ClientEnd
-from raftapi import APPLY_CLOSED, ApplyMsg
+from raftapi import ApplyMsg, Channel
 from raft1.util import (
     APLY, CMIT, DEBUG, DROP, INFO, LEAD, LOG1, LOG2, PERS, SNAP, TERM, TIMR, VOTE, dprint,
 )
@@ -170,7 +169,7 @@ class Raft:
     """One Raft peer. Its public two-argument methods are its RPC handlers ("Raft.request_vote", ...)."""
 
     def __init__(
-        self, peers: list[ClientEnd], me: int, persister: Persister, apply_ch: queue.Queue
+        self, peers: list[ClientEnd], me: int, persister: Persister, apply_ch: Channel
     ) -> None:
         self.mu = threading.Lock()
         self.peers = peers
@@ -377,7 +376,7 @@ class Raft:
                        index, len(self.log) - 1)
 
     def kill(self) -> None:
-        """Stop all threads; the applier then closes the apply channel (puts APPLY_CLOSED)."""
+        """Stop all threads; the applier then closes the apply channel."""
         self._dead.set()
         with self.mu:
             if DEBUG:
@@ -780,7 +779,7 @@ class Raft:
                 if self.killed():
                     break
                 self.apply_ch.put(msg)
-        self.apply_ch.put(APPLY_CLOSED)  # close(applyCh): nothing follows it
+        self.apply_ch.close()  # the service's reader loop ends
 
     def _start_threads(self) -> None:
         threading.Thread(target=self._ticker, name=f"raft{self.me}-ticker", daemon=True).start()
@@ -794,7 +793,7 @@ class Raft:
                     self._start_replicator(peer)
 
 
-def make(peers: list[ClientEnd], me: int, persister: Persister, apply_ch: queue.Queue) -> Raft:
+def make(peers: list[ClientEnd], me: int, persister: Persister, apply_ch: Channel) -> Raft:
     """Create a Raft peer (Go: Make). ``peers[me]`` is this peer's own end; all peers list
     the ends in the same order. Restores persisted state, starts the threads, returns at once."""
     rf = Raft(peers, me, persister, apply_ch)

@@ -8,10 +8,10 @@ the other servers committed, and, in 3D, snapshots its copy of the log every
 
 from __future__ import annotations
 
-import queue
 import threading
 from typing import TYPE_CHECKING, Any
 
+import labfatal
 import labgob
 import raftapi
 import tester1
@@ -42,15 +42,16 @@ class RfSrv:
     ) -> None:
         self.ts = ts
         self.me = srv
-        self.apply_err = ""  # set by the applier; n_committed fails the test on it
+        self.apply_err = ""  # set by the applier, which then ends the test (labfatal)
         self.last_applied = 0
+        self.delivered_after_kill = 0  # messages received once the Raft was killed
         self.persister: tester1.Persister | None = persister
 
         self.mu = threading.Lock()
         self.raft: raftapi.Raft | None = None
         self.logs: dict[int, Any] = {}  # copy of this server's committed entries
 
-        apply_ch: queue.Queue = queue.Queue()
+        apply_ch: raftapi.Channel[raftapi.ApplyMsg] = raftapi.Channel()
         if not use_raft_state_machine:
             from raft1.raft import make
 
@@ -72,9 +73,15 @@ class RfSrv:
         ).start()
 
     def kill(self) -> None:
-        """Forget the Raft (the tester kills it next) and re-save the persister, as a KV server would."""
+        """Forget the Raft and re-save the persister, as a KV server would.
+
+        The tester kills a server's services in order, and ``Test.mksrv`` lists the Raft
+        first (Go lists this server first): so once ``raft`` is None the Raft's own kill()
+        has returned, and what it delivers from then on is a Raft that keeps delivering,
+        never a race between the two kills.
+        """
         with self.mu:
-            self.raft = None  # the tester calls kill() on the Raft itself
+            self.raft = None
         if self.persister is not None:
             # Mimic a KV server that saves its persistent state in case it restarts.
             raftlog = self.persister.read_raft_state()
@@ -99,20 +106,15 @@ class RfSrv:
             return None, False
 
     def _apply_error(self, err_msg: str) -> None:
-        # Go's log.Fatalf exits the process here; we record the error so that
-        # the next n_committed fails the test, and keep reading so that Raft
-        # does not block holding its locks.
+        """End the test (Go: log.Fatalf, which exits the test binary), whatever thread is where."""
         tester1.annotate_checker_failure_before_exit("apply error", err_msg)
-        print(f"apply error: {err_msg}", flush=True)
         if not self.apply_err:
             self.apply_err = err_msg
+        labfatal.fatalf("apply error: %s", err_msg)
 
-    def _applier(self, apply_ch: queue.Queue) -> None:
+    def _applier(self, apply_ch: raftapi.Channel[raftapi.ApplyMsg]) -> None:
         """Read the apply channel and check that the entries match the other servers' logs."""
-        while True:
-            m = apply_ch.get()
-            if m is raftapi.APPLY_CLOSED:
-                return
+        for m in apply_ch:
             if not m.command_valid:
                 continue  # ignore other kinds of ApplyMsg
             err_msg, prev_ok = self.ts.check_logs(self.me, m)
@@ -121,14 +123,14 @@ class RfSrv:
             if err_msg:
                 self._apply_error(err_msg)
 
-    def _applier_snap(self, apply_ch: queue.Queue) -> None:
+    def _applier_snap(self, apply_ch: raftapi.Channel[raftapi.ApplyMsg]) -> None:
         """Like the applier, but also ingest snapshots and snapshot every SNAPSHOT_INTERVAL entries."""
         if self.raft is None:
             return
-        while True:
-            m = apply_ch.get()
-            if m is raftapi.APPLY_CLOSED:
-                return
+        for m in apply_ch:
+            with self.mu:
+                if self.raft is None:
+                    self.delivered_after_kill += 1
             err_msg = ""
             if m.snapshot_valid:
                 err_msg = self._ingest_snap(m.snapshot, m.snapshot_index)
@@ -155,9 +157,16 @@ class RfSrv:
         with self.mu:
             xlog = [self.logs.get(j) for j in range(index + 1)]
             rf = self.raft
+            late = self.delivered_after_kill
         e.encode(xlog)
         start = tester1.get_annotate_timestamp()
-        if rf is None:  # Go would dereference nil here; the server was shut down meanwhile
+        if rf is None:
+            # Go's tester calls Snapshot() on its nil Raft here and the test binary dies. The
+            # Raft was killed before this server (see kill()); a send that was already
+            # blocked when kill() ran may still arrive, but a correct Raft sends no other.
+            if late > 1:
+                self._apply_error(f"server {self.me} delivered index {index} on applyCh after Kill(): "
+                                  f"a killed Raft must stop delivering")
             return
         rf.snapshot(index, e.getvalue())
         details = f"snapshot created after applying the command at index {index}"

@@ -13,6 +13,7 @@ import time
 from types import TracebackType
 from typing import Any
 
+import labfatal
 import raftapi
 import tester1
 from tester1.embed import Embeds
@@ -38,6 +39,21 @@ def go_v(x: Any) -> str:
     if isinstance(x, dict):
         return "map[" + " ".join(f"{go_v(k)}:{go_v(v)}" for k, v in sorted(x.items())) + "]"
     return str(x)
+
+
+def same_command(a: Any, b: Any) -> bool:
+    """Whether two commands are equal as Go compares interface values: by type and value.
+
+    Python's ``==`` makes ``True``, ``1`` and ``1.0`` one value; Go's ``interface{}``
+    comparison does not, so a Raft that changes a command's type fails here as in Go.
+    """
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same_command(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_command(a[k], b[k]) for k in a)
+    return a == b
 
 
 class Test(Embeds):
@@ -74,7 +90,7 @@ class Test(Embeds):
         """Fail the test with ``msg`` (Go: t.Fatal); safe to call from any thread."""
         if self.config is not None:
             self.config.mark_failed()
-        raise AssertionError(msg)
+        labfatal.fatalf("%s", msg)
 
     def cleanup(self) -> None:
         """Stop one() loops, print the Passed line and shut everything down."""
@@ -96,7 +112,7 @@ class Test(Embeds):
         s = RfSrv(self, srv, ends, persister, self.snapshot)
         with self.mu:
             self.srvs[srv] = s
-        return [s, s.raft]
+        return [s.raft, s]  # the Raft is killed first: see RfSrv.kill
 
     def restart(self, i: int) -> None:
         """Start server ``i`` afresh from its persisted state, then reconnect every server."""
@@ -161,7 +177,7 @@ class Test(Embeds):
                 if rs is None:
                     continue
                 old, old_ok = rs.log_at(m.command_index)
-                if old_ok and old != v:
+                if old_ok and not same_command(old, v):
                     # some server has already committed a different value for this entry!
                     err_msg = (
                         f"commit index={m.command_index} server={i} {go_v(m.command)} "
@@ -211,7 +227,7 @@ class Test(Embeds):
 
                 cmd1, ok = rs.log_at(index)
                 if ok:
-                    if count > 0 and cmd != cmd1:
+                    if count > 0 and not same_command(cmd, cmd1):
                         text = (
                             f"committed values at index {index} do not match "
                             f"({go_v(cmd)} != {go_v(cmd1)})"
@@ -264,7 +280,7 @@ class Test(Embeds):
                     nd, cmd1 = self.n_committed(index)
                     if nd > 0 and nd >= expected_servers:
                         # committed
-                        if cmd1 == cmd:
+                        if same_command(cmd1, cmd):
                             # and it was the command we submitted.
                             tester1.annotate_checker_success(
                                 f"agreement of {text_cmd[:8]} reached", "OK"

@@ -1,5 +1,6 @@
-"""raftapi: the Raft interface and ApplyMsg (Go: 6.5840/raftapi)."""
+"""raftapi: the Raft interface, ApplyMsg, and the apply channel (Go: 6.5840/raftapi)."""
 
-from raftapi.raftapi import APPLY_CLOSED, ApplyMsg, Raft
+from raftapi.channel import Channel, ChannelClosed
+from raftapi.raftapi import ApplyMsg, Raft
 
-__all__ = ["APPLY_CLOSED", "ApplyMsg", "Raft"]
+__all__ = ["ApplyMsg", "Channel", "ChannelClosed", "Raft"]

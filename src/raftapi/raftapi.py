@@ -1,7 +1,8 @@
 """The interface between Raft and the code that uses it (Go: 6.5840/raftapi).
 
 The tester, the rsm layer and the KV server all speak to Raft only through
-``Raft`` and the ``ApplyMsg`` values Raft puts on its apply channel.
+``Raft`` and the ``ApplyMsg`` values Raft sends on its apply channel, a ``Channel``
+(channel.py) that Raft closes when it is killed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Raft(Protocol):
         ...
 
     def kill(self) -> None:
-        """Stop every thread of this instance and close the apply channel."""
+        """Stop every thread of this instance; its applier then closes the apply channel."""
         ...
 
 
@@ -45,20 +46,3 @@ class ApplyMsg:
     snapshot: bytes = b""
     snapshot_term: int = 0
     snapshot_index: int = 0
-
-
-class _ApplyClosed:
-    """The sentinel that stands for close(applyCh): nothing follows it on the channel."""
-
-    _instance: "_ApplyClosed | None" = None
-
-    def __new__(cls) -> "_ApplyClosed":
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "APPLY_CLOSED"
-
-
-APPLY_CLOSED = _ApplyClosed()

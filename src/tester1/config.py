@@ -11,6 +11,7 @@ import time
 import traceback
 from typing import Any, NoReturn
 
+import labfatal
 import labrpc
 from tester1 import annotation
 from pathlib import Path
@@ -66,7 +67,8 @@ class Config:
 
     @property
     def failed(self) -> bool:
-        return self._failed
+        """Whether the test failed: by fatalf, mark_failed, or a fatal error in any thread."""
+        return self._failed or bool(labfatal.recorded())
 
     def mark_failed(self) -> None:
         self._failed = True
@@ -140,20 +142,26 @@ class Config:
         self.clnts.delete_client(clnt)
 
     def cleanup(self) -> None:
+        # A fatal error in a dying server's thread is recorded (and fails the test), but does
+        # not interrupt the shutdown half-way, which would leave threads and files behind.
+        with labfatal.deferred():
+            self._shut_down()
+        self.check_timeout()
+
+    def _shut_down(self) -> None:
         self.clnts.cleanup()
         self.groups.cleanup()
         self.net.cleanup()
-        if self._failed:
+        if self.failed:
             annotation.cleanup(True, "test failed")
         else:
             annotation.cleanup(False, "test passed")
         if self.persist_dir is not None:
             disk_persister.close_under(self.persist_dir)  # killed servers may still be saving
-            if self._failed:
+            if self.failed:
                 print(f"info: persisted files kept in {self.persist_dir}", flush=True)
             else:
                 disk_persister.remove_tree(self.persist_dir)
-        self.check_timeout()
 
     # --- the progress lines ------------------------------------------------------------------
 
@@ -172,7 +180,7 @@ class Config:
 
     def end(self) -> None:
         self.check_timeout()
-        if not self._failed:
+        if not self.failed:
             t = time.monotonic() - self._t0  # real time
             npeers = self.group(GRP0).n()  # number of Raft peers
             nrpc = self.rpc_total() - self._rpcs0  # number of RPC sends

@@ -15,7 +15,6 @@ and snapshots when Raft's persisted state grows past ``maxraftstate`` bytes.
 
 from __future__ import annotations
 
-import queue
 import random
 import threading
 from dataclasses import dataclass
@@ -76,7 +75,7 @@ class RSM:
         self.me = me
         self.maxraftstate = maxraftstate
         self.sm = sm
-        self.apply_ch: queue.Queue = queue.Queue()
+        self.apply_ch: raftapi.Channel[raftapi.ApplyMsg] = raftapi.Channel()
         self._waiters: dict[int, _Waiter] = {}
         self._dead = False
         self._last_applied = 0
@@ -115,10 +114,7 @@ class RSM:
 
     def _reader(self) -> None:
         """Apply committed entries in order; stops when Raft closes the apply channel."""
-        while True:
-            msg = self.apply_ch.get()
-            if msg is raftapi.APPLY_CLOSED:
-                break
+        for msg in self.apply_ch:
             if msg.snapshot_valid:
                 self._install_snapshot(msg)
             elif msg.command_valid:

@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import labfatal
 import labgob
 import raftapi
 import tester1
@@ -70,9 +71,6 @@ class RsmSrv:
         self.rsm: RSM | None = None
         self.rsm = make_rsm(ends, srv, persister, ts.maxraftstate, self)
 
-    def _fatal(self, msg: str) -> None:
-        """Go's log.Fatalf ends the test binary; here the test is failed and the caller raises."""
-        self.ts.thread_fatal(msg)
 
     def do_op(self, req: Any) -> Any:
         if isinstance(req, Inc):
@@ -82,9 +80,7 @@ class RsmSrv:
         if isinstance(req, Null):
             return NullRep()
         # wrong type! expecting an Inc.
-        msg = f"DoOp should execute only Inc and not {_go_type(req)}"
-        self._fatal(msg)
-        raise RuntimeError(msg)
+        labfatal.fatalf("DoOp should execute only Inc and not %s", _go_type(req))
 
     def snapshot(self) -> bytes:
         e = labgob.LabEncoder()
@@ -98,9 +94,7 @@ class RsmSrv:
         except labgob.LabgobError:
             counter = None
         if not isinstance(counter, int) or isinstance(counter, bool):
-            msg = f"{self.me} couldn't decode counter"
-            self._fatal(msg)
-            raise RuntimeError(msg)
+            labfatal.fatalf("%d couldn't decode counter", self.me)
         with self.mu:
             self.counter = counter
 

@@ -12,6 +12,7 @@ import time
 from types import TracebackType
 from typing import Any
 
+import labfatal
 import raftapi
 import tester1
 from tester1.embed import Embeds
@@ -37,7 +38,6 @@ class Test(Embeds):
         self.maxraftstate = maxraftstate
         self.srvs: list[RsmSrv | None] = [None] * NSRV
         self.leader = 0
-        self._errors: list[str] = []  # fatal errors raised in other threads
 
 
     def __enter__(self) -> Test:
@@ -45,23 +45,16 @@ class Test(Embeds):
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> bool:
-        if exc_type is not None or self._errors:
+        if exc_type is not None or labfatal.recorded():
             self.config.mark_failed()
         self.cleanup()  # Go: defer ts.cleanup()
-        if exc_type is None and self._errors:
-            raise AssertionError(self._errors[0])
         return False
 
     def thread_fatal(self, msg: str) -> None:
-        """Fail the test from any thread (Go: t.Fatalf in a goroutine, or log.Fatalf).
-
-        The message is printed at once and raised when the test's ``with`` block ends.
-        """
-        print(msg, flush=True)
-        with self.mu:
-            self._errors.append(msg)
+        """Fail the test from any thread, at once (Go: t.Fatalf in a goroutine)."""
         if self.config is not None:
             self.config.mark_failed()
+        labfatal.fatalf("%s", msg)
 
     def cleanup(self) -> None:
         try:
