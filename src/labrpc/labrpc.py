@@ -22,11 +22,13 @@ returns does not stop the caller from noticing that the server died.
 from __future__ import annotations
 
 import inspect
+import traceback
 import random
 import threading
 import time
 from typing import Any, Callable, Hashable
 
+import labfatal
 import labgob
 
 SHORTDELAY = 27  # ms: the most an unreliable network delays a request
@@ -38,7 +40,12 @@ _DEAD_POLL_SECONDS = 0.1
 
 
 class RPCError(Exception):
-    """A programming error in an RPC: an unknown service or method, or bad arguments."""
+    """A misuse of the network by the harness: an end that exists twice, or is missing.
+
+    A fault in an RPC itself (an unknown service or method, arguments that do not encode,
+    a reply that does not decode, a handler that raises) is fatal instead, as Go's
+    ``log.Fatalf`` and panics are: it fails the running test whatever the caller does
+    (labfatal)."""
 
 
 class _Result:
@@ -120,13 +127,24 @@ class _Worker:
             self._job = None
             try:
                 value, error = fn(), None
-            except BaseException as e:  # handed to the caller, who re-raises it
+            except labfatal.FatalError as e:  # recorded already; the caller re-raises it
                 value, error = None, e
+            except BaseException as e:
+                value, error = None, _handler_failed(e)
             result.set(value, error)
             self._pool.park(self)
 
 
 _pool = _HandlerPool()
+
+
+def _handler_failed(e: BaseException) -> labfatal.FatalError:
+    """A handler raised: in Go the panic kills the test binary, whoever waits for the reply."""
+    traceback.print_exception(e)
+    try:
+        labfatal.fatalf("labrpc: an RPC handler raised %s: %s", type(e).__name__, e)
+    except labfatal.FatalError as fatal:
+        return fatal
 
 
 class ClientEnd:
@@ -143,12 +161,12 @@ class ClientEnd:
         ``"Service.method"``, e.g. ``"Raft.request_vote"``.
         """
         if not isinstance(svc_meth, str) or "." not in svc_meth:
-            raise RPCError(f"labrpc: svc_meth must look like 'Service.method', got {svc_meth!r}")
+            labfatal.fatalf("labrpc: ClientEnd.call(): svc_meth must look like 'Service.method', got %r",
+                            svc_meth)
         if not labgob.is_registered(type(reply)):
-            raise RPCError(
-                f"labrpc: the reply must be an object of a registered dataclass, "
-                f"not {type(reply).__qualname__}; decorate its class with @labgob.register"
-            )
+            labfatal.fatalf("labrpc: ClientEnd.call(): the reply must be an object of a registered "
+                            "dataclass, not %s; decorate its class with @labgob.register",
+                            type(reply).__qualname__)
         return self._net._call(self.endname, svc_meth, args, reply)
 
     def __repr__(self) -> str:
@@ -260,7 +278,10 @@ class Network:
     def _call(self, endname: Hashable, svc_meth: str, args: Any, reply: Any) -> bool:
         if self._done.is_set():
             return False
-        args_bytes = labgob.encode(args)
+        try:
+            args_bytes = labgob.encode(args)
+        except labgob.LabgobError as e:
+            labfatal.fatalf("labrpc: ClientEnd.call(%s): encode args: %s", svc_meth, e)
         with self._lock:
             self._count += 1
             self._bytes += len(args_bytes)
@@ -306,7 +327,10 @@ class Network:
             time.sleep(ms / 1000)
         with self._lock:
             self._bytes += len(reply_bytes)
-        labgob.copy_into(labgob.decode(reply_bytes), reply)
+        try:
+            labgob.copy_into(labgob.decode(reply_bytes), reply)
+        except labgob.LabgobError as e:
+            labfatal.fatalf("ClientEnd.Call(): decode reply: %s", e)
         return True
 
 
@@ -329,10 +353,8 @@ class Server:
             service = self._services.get(service_name)
             known = sorted(self._services)
         if service is None:
-            raise RPCError(
-                f"labrpc.Server.dispatch(): unknown service {service_name!r} in {svc_meth!r}; "
-                f"expecting one of {known}"
-            )
+            labfatal.fatalf("labrpc.Server.dispatch(): unknown service %r in %r; expecting one of %s",
+                            service_name, svc_meth, known)
         return service.dispatch(method_name, args_bytes, reply_type)
 
     def get_count(self) -> int:
@@ -372,17 +394,16 @@ class Service:
     def dispatch(self, method_name: str, args_bytes: bytes, reply_type: type) -> bytes:
         method = self._methods.get(method_name)
         if method is None:
-            raise RPCError(
-                f"labrpc.Service.dispatch(): unknown method {method_name!r} in {self.name}; "
-                f"expecting one of {sorted(self._methods)}"
-            )
+            labfatal.fatalf("labrpc.Service.dispatch(): unknown method %r in %s; expecting one of %s",
+                            method_name, self.name, sorted(self._methods))
         args = labgob.decode(args_bytes)
         try:
             reply = reply_type()  # a fresh zero reply, as Go allocates one per call
         except TypeError as e:
-            raise RPCError(
-                f"labrpc: reply type {reply_type.__qualname__} must be constructible with no "
-                f"arguments (give every field a default): {e}"
-            ) from e
+            labfatal.fatalf("labrpc: reply type %s must be constructible with no arguments "
+                            "(give every field a default): %s", reply_type.__qualname__, e)
         method(args, reply)
-        return labgob.encode(reply)
+        try:
+            return labgob.encode(reply)
+        except labgob.LabgobError as e:
+            labfatal.fatalf("labrpc: %s.%s: encode reply: %s", self.name, method_name, e)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 from dataclasses import dataclass
 
 import pytest
 
+import labfatal
 import labgob
 from labrpc import Network, RPCError, Server, Service
 
@@ -351,24 +353,38 @@ def test_long_delay_race(rn):
 
 
 # --- bad input: clear errors, never a hang or silent loss ----------------------------------
+# A fault in an RPC is fatal, as Go's log.Fatalf is: it fails the running test even when the
+# caller catches the exception. Each test here expects it, and takes the recorded error.
+
+
+def _fatal(fn, match: str) -> str:
+    """Run fn, which must meet a fatal error matching ``match``; returns the recorded message."""
+    try:
+        fn()
+    except labfatal.FatalError:
+        pass
+    except Exception:
+        pass  # what a student's catch-all would do: the error is recorded all the same
+    messages = labfatal.take()
+    assert len(messages) >= 1 and re.search(match, messages[0]), messages
+    return messages[0]
 
 
 def test_unknown_method_names_known_ones(rn):
     e, _ = _setup(rn)
-    with pytest.raises(RPCError, match=r"unknown method 'nosuch' in JunkServer; expecting one of \['handler1'"):
-        e.call("JunkServer.nosuch", 1, StrReply())
+    _fatal(lambda: e.call("JunkServer.nosuch", 1, StrReply()),
+           r"^labrpc.Service.dispatch\(\): unknown method 'nosuch' in JunkServer; expecting one of \['handler1'")
 
 
 def test_unknown_service_names_known_ones(rn):
     e, _ = _setup(rn)
-    with pytest.raises(RPCError, match=r"unknown service 'Nope' in 'Nope.handler2'; expecting one of \['JunkServer'\]"):
-        e.call("Nope.handler2", 1, StrReply())
+    _fatal(lambda: e.call("Nope.handler2", 1, StrReply()),
+           r"^labrpc.Server.dispatch\(\): unknown service 'Nope' in 'Nope.handler2'; expecting one of \['JunkServer'\]")
 
 
 def test_malformed_method_string(rn):
     e, _ = _setup(rn)
-    with pytest.raises(RPCError, match="Service.method"):
-        e.call("handler2", 1, StrReply())
+    _fatal(lambda: e.call("handler2", 1, StrReply()), "Service.method")
 
 
 def test_unregistered_reply_type(rn):
@@ -378,8 +394,7 @@ def test_unregistered_reply_type(rn):
     class Unregistered:
         v: str = ""
 
-    with pytest.raises(RPCError, match="registered dataclass.*Unregistered"):
-        e.call("JunkServer.handler2", 1, Unregistered())
+    _fatal(lambda: e.call("JunkServer.handler2", 1, Unregistered()), "registered dataclass.*Unregistered")
 
 
 def test_unregistered_args_type(rn):
@@ -388,8 +403,7 @@ def test_unregistered_args_type(rn):
     class Opaque:
         pass
 
-    with pytest.raises(labgob.LabgobError, match="unregistered type.*Opaque"):
-        e.call("JunkServer.handler2", Opaque(), StrReply())
+    _fatal(lambda: e.call("JunkServer.handler2", Opaque(), StrReply()), "encode args: .*unregistered type.*Opaque")
 
 
 def test_duplicate_and_missing_ends(rn):
@@ -409,10 +423,41 @@ def test_get_count_of_deleted_server(rn):
         rn.get_count("server99")
 
 
-def test_handler_exception_reaches_caller(rn):
+def test_handler_exception_is_fatal_even_if_the_caller_catches_it(rn):
     e, _ = _setup(rn)
-    with pytest.raises(ValueError):
-        e.call("JunkServer.handler1", "not a number", IntReply())
+    _fatal(lambda: e.call("JunkServer.handler1", "not a number", IntReply()),
+           "an RPC handler raised ValueError")
+
+
+class DyingServer(JunkServer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = threading.Event()
+
+    def slow_then_raise(self, args: int, reply: IntReply) -> None:
+        self.started.set()
+        time.sleep(0.3)
+        raise RuntimeError("raised after the server was deleted")
+
+
+def test_handler_exception_is_fatal_even_if_the_server_is_dying(rn):
+    e = rn.make_end("to-dying")
+    js = DyingServer()
+    rs = Server()
+    rs.add_service(Service(js))
+    rn.add_server("dying", rs)
+    rn.connect("to-dying", "dying")
+    rn.enable("to-dying", True)
+    result: list[bool] = []
+    t = threading.Thread(target=lambda: result.append(e.call("DyingServer.slow_then_raise", 1, IntReply())))
+    t.start()
+    assert js.started.wait(5)
+    with labfatal.deferred():  # the handler's error must not interrupt this test's own thread
+        rn.delete_server("dying")
+        t.join(5)
+        assert result == [False]  # the caller saw only a lost reply
+        time.sleep(0.5)
+    assert any("raised after the server was deleted" in m for m in labfatal.take())
 
 
 def test_call_after_cleanup_returns_false_at_once():
