@@ -91,8 +91,10 @@ class Test(Embeds):
 
 
     def cleanup(self) -> None:
-        self.config.end()
-        self.config.cleanup()
+        try:
+            self.config.end()
+        finally:
+            self.config.cleanup()  # even when a fatal error interrupted end()
 
     def connect_clnts(self, clnts: list[tester1.Clnt]) -> None:
         for c in clnts:

@@ -96,9 +96,10 @@ def deferred() -> Iterator[None]:
 
 
 def _on_signal(signum: int, frame: object) -> None:
+    # No lock here: the handler runs on the main thread between two bytecodes, perhaps while
+    # that thread holds _lock itself. fatalf sets _pending before it sends the signal.
     global _pending
-    with _lock:
-        msg, _pending = _pending, None
+    msg, _pending = _pending, None
     if msg is not None and _armed and _deferred == 0:
         raise FatalError(msg)
 
