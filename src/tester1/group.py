@@ -12,9 +12,10 @@ import functools
 import threading
 from typing import Callable
 
+import labfatal
 import labrpc
 from tester1.persister import Persister
-from tester1.srv import IService, Server
+from tester1.srv import IService, Server, kill_services
 from tester1.util import Tgid, server_name
 
 FStartServer = Callable[[list[labrpc.ClientEnd], Tgid, int, Persister], list[IService]]
@@ -47,8 +48,14 @@ class Groups:
     def cleanup(self) -> None:
         with self._lock:
             grps = list(self._grps.values())
+        first: labfatal.FatalError | None = None
         for sg in grps:
-            sg.cleanup()
+            try:
+                sg.cleanup()
+            except labfatal.FatalError as e:
+                first = first or e  # recorded already; clean up the other groups first
+        if first is not None:
+            raise first
 
 
 class ServerGrp:
@@ -88,9 +95,14 @@ class ServerGrp:
         self._connect(i, self._all())
 
     def cleanup(self) -> None:
+        first: labfatal.FatalError | None = None
         for s in self.srvs:
-            for svc in s.svcs or []:
-                svc.kill()
+            try:
+                kill_services(s.svcs)
+            except labfatal.FatalError as e:
+                first = first or e  # recorded already; kill the other servers first
+        if first is not None:
+            raise first
 
     def _connect(self, i: int, to: list[int]) -> None:
         """Attach server i to the servers in ``to``, in both directions."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Callable, Protocol
 
+import labfatal
 import labrpc
 from tester1.persister import Persister, make_persister
 from tester1.util import randstring, server_name
@@ -17,6 +18,21 @@ class IService(Protocol):
     """Anything a start function returns: the tester kills it at shutdown."""
 
     def kill(self) -> None: ...
+
+
+def kill_services(svcs: list[IService] | None) -> None:
+    """Kill each service. A fatal error in one kill() (a Raft that closes its channel twice)
+    must not spare the services after it: it is raised again once all are killed."""
+    first: labfatal.FatalError | None = None
+    for svc in svcs or []:
+        if svc is None:
+            continue
+        try:
+            svc.kill()
+        except labfatal.FatalError as e:
+            first = first or e
+    if first is not None:
+        raise first
 
 
 class Server:
@@ -59,7 +75,5 @@ class Server:
             # and nothing it writes from now on may reach its successor.
             if self.saved is not None:
                 self.saved = self.saved.copy()
-            for svc in self.svcs or []:
-                if svc is not None:
-                    svc.kill()
+            kill_services(self.svcs)
             self.svcs = None
