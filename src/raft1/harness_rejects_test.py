@@ -15,7 +15,9 @@ checked, so that the negative test itself passes.
    against the 3D tester, which calls ``snapshot()`` from its apply loop.
 3. Close is a close: closing the apply channel twice, or sending on it after closing it,
    is Go's panic, also when the second close happens in kill(), on the main thread during
-   the tester's clean-up, which must still kill every server.
+   the tester's clean-up, which must still kill every server. (A fatal error that strikes
+   while the tester restarts a server leaves that server running: an expected failure
+   marks this bug of the harness, which Figure 8's negative tests here tolerate.)
 4. A Raft that keeps delivering after ``kill()`` fails in 3D at the next snapshot point;
    the same slow delivery that stops at ``kill()`` passes.
 5. Commands compare by type and value, as Go compares ``interface{}`` values.
@@ -103,11 +105,17 @@ def _unwedge(made: list[TrackedRaft], seconds: float = 10.0) -> list[str]:
     error, or holding its lock in a send that a deadlocked reader never takes. Go's test
     binary would have exited; here the test takes such a message itself once no receiver
     has waited for it for a while, so that no thread of this test lives on into the next
-    one. Then it kills each Raft once more, as the reference does, to wake threads that a
-    kill() which could not take the lock left waiting (and any Raft the harness did not
-    kill, which the caller reports). Returns the senders it unstuck.
+    one. First it kills any Raft the harness did not kill (the caller reports them); at the
+    end it kills each Raft once more, as the reference does, to wake threads that a kill()
+    which could not take the lock left waiting. Returns the senders it unstuck.
     """
     unstuck: list[str] = []
+    for rf in made:
+        if not rf.killed():  # left running by the harness (see _run): kill it as the harness should have
+            try:
+                rf.kill()
+            except labfatal.FatalError:
+                pass  # recorded: a wrong Raft's kill() may panic
     deadline = time.monotonic() + seconds
     for rf in made:
         th, ch = rf.applier_thread, rf.real_ch
@@ -172,8 +180,12 @@ class Outcome:
                 f"not_killed={self.not_killed!r}, unstuck={self.unstuck!r})")
 
 
-def _run(body: Callable[[], None], made: list[TrackedRaft]) -> Outcome:
-    """Run a test body that is expected to fail; clean up whatever the wrong Raft left."""
+def _run(body: Callable[[], None], made: list[TrackedRaft], strict_kill: bool = True) -> Outcome:
+    """Run a test body that is expected to fail; clean up whatever the wrong Raft left.
+
+    It asserts that the harness killed every Raft, unless ``strict_kill`` is False (for a
+    scenario that restarts servers while a fatal error may strike: see below).
+    """
     before = set(threading.enumerate())
     t0 = time.monotonic()
     exc: BaseException | None = None
@@ -186,7 +198,14 @@ def _run(body: Callable[[], None], made: list[TrackedRaft]) -> Outcome:
     unstuck = _unwedge(made)
     out = Outcome(exc, _settle(before), ended - t0, ended, not_killed, unstuck)
     print(f"  harness verdict: {out}", flush=True)
-    assert not out.not_killed, f"the harness did not kill the Raft of servers {out.not_killed}: {out}"
+    if out.not_killed and not strict_kill:
+        # A fatal error interrupts the main thread wherever it is; when that is inside
+        # ServerGrp.start_server, the new server is never listed for the clean-up to kill
+        # (test_harness_kills_a_raft_made_while_a_fatal_error_interrupts_restart). Figure 8
+        # restarts servers all the time, so its negative tests meet this 1 run in 8.
+        print(f"  harness bug: the Raft of servers {out.not_killed} was left running", flush=True)
+    else:
+        assert not out.not_killed, f"the harness did not kill the Raft of servers {out.not_killed}: {out}"
     return out
 
 
@@ -231,7 +250,7 @@ class CorruptingRaft(TrackedRaft):
 def test_harness_rejects_corrupted_command_after_restart_figure8(monkeypatch: pytest.MonkeyPatch) -> None:
     made = _plug_in(monkeypatch, CorruptingRaft)
     CorruptingRaft.first_corrupt = 0.0
-    out = _run(raft_test.test_figure8_3c, made)
+    out = _run(raft_test.test_figure8_3c, made, strict_kill=False)
     assert isinstance(out.exc, labfatal.FatalError), out
     pattern = rf"^apply error: commit index={CORRUPT_INDEX} server=\d \d+ != server=\d \d+$"
     assert re.match(pattern, str(out.exc)), out
@@ -382,6 +401,43 @@ def test_harness_rejects_second_close_in_kill_and_still_cleans_up(monkeypatch: p
     assert out.fatal and out.fatal[0] == "panic: close of closed channel", out
 
 
+class FatalWhileRestartingRaft(TrackedRaft):
+    """Once restarted, fails the test from another thread while its make() is still running:
+    the main thread is interrupted inside ServerGrp.start_server, before the new server's
+    services are listed (any fatal error of another server can land there; this one always does)."""
+
+    def _start_threads(self) -> None:
+        super()._start_threads()
+        if self.restarted:
+            th = threading.Thread(target=labfatal.fatalf, args=("injected: server %d restarting", self.me))
+            th.start()
+            th.join()
+            time.sleep(1)  # the interrupt lands here at the latest
+
+
+def _restart_one() -> None:
+    servers = 3
+    ts = make_test(servers, True, False)
+    with ts:
+        tester1.annotate_test("TestFatalWhileRestarting", servers)
+        ts.begin("Test: a fatal error while a server restarts")
+        ts.one(101, servers, True)
+        ts.g.shutdown_server(0)
+        ts.restart(0)
+        ts.one(102, servers, True)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "harness bug: a fatal error that interrupts the main thread inside ServerGrp.start_server "
+    "(group.py: srv.svcs = self.mks(...)) leaves the Raft it was making unlisted, so the "
+    "clean-up never kills it and its threads outlive the test"))
+def test_harness_kills_a_raft_made_while_a_fatal_error_interrupts_restart(monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _plug_in(monkeypatch, FatalWhileRestartingRaft)
+    out = _run(_restart_one, made)  # asserts that every Raft was killed
+    assert isinstance(out.exc, labfatal.FatalError), out
+    assert out.fatal == ["injected: server 0 restarting"], out
+
+
 class SendingAfterCloseRaft(TrackedRaft):
     """kill() closes the apply channel, but the applier delivers the rest of its batch.
 
@@ -414,7 +470,7 @@ class SendingAfterCloseRaft(TrackedRaft):
 
 def test_harness_rejects_raft_sending_after_close_figure8(monkeypatch: pytest.MonkeyPatch) -> None:
     made = _plug_in(monkeypatch, SendingAfterCloseRaft)
-    out = _run(raft_test.test_figure8_3c, made)
+    out = _run(raft_test.test_figure8_3c, made, strict_kill=False)
     assert isinstance(out.exc, labfatal.FatalError), out
     assert str(out.exc) == "panic: send on closed channel", out
     assert out.fatal and out.fatal[0] == "panic: send on closed channel", out
@@ -508,6 +564,7 @@ def test_harness_rejects_raft_delivering_after_kill_snapshot(monkeypatch: pytest
     made = _plug_in(monkeypatch, SlowApplierRaft)
     phase: list[str] = []
     out = _run(lambda: _backlog_at_kill_scenario(phase), made)
+    print(f"  phases: {phase}")
     pattern = (r"^apply error: server \d delivered index \d+ on applyCh after Kill\(\): "
                r"a killed Raft must stop delivering$")
     assert isinstance(out.exc, labfatal.FatalError), (out, phase)
@@ -520,7 +577,10 @@ def test_harness_rejects_raft_delivering_after_kill_snapshot(monkeypatch: pytest
 def test_harness_accepts_slow_raft_that_stops_at_kill_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
     made = _plug_in(monkeypatch, StoppingSlowApplierRaft)
     phase: list[str] = []
-    _backlog_at_kill_scenario(phase)
+    try:
+        _backlog_at_kill_scenario(phase)
+    finally:
+        print(f"  phases: {phase}")
     assert phase[-1] == "passed"
     _assert_all_killed(made)
 
