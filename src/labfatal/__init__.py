@@ -40,6 +40,7 @@ _pending: str | None = None  # the message the main thread's signal handler is t
 _installed = False  # a test session installed the signal handler
 _armed = False  # a test is running: the handler may raise in the main thread
 _deferred = 0  # depth of deferred() blocks on the main thread: record, but do not interrupt
+_held: str | None = None  # an interrupt that came inside a deferred() block, raised at its end
 
 
 def fatalf(fmt: str, *args: Any) -> NoReturn:
@@ -82,9 +83,10 @@ def take() -> list[str]:
 
 @contextmanager
 def deferred() -> Iterator[None]:
-    """On the main thread, record fatal errors but do not interrupt: for shutting a test down,
-    which an exception half-way through would leave with threads and files behind."""
-    global _deferred
+    """On the main thread, hold an interrupt until the block ends, then raise it: for work
+    that an exception half-way through would leave with threads and files behind (shutting
+    a test down, starting a server whose threads must be listed to be killed)."""
+    global _deferred, _held
     on_main = threading.current_thread() is threading.main_thread()
     if on_main:
         _deferred += 1
@@ -93,14 +95,21 @@ def deferred() -> Iterator[None]:
     finally:
         if on_main:
             _deferred -= 1
+            held, _held = (_held, None) if _deferred == 0 else (None, _held)
+            if held is not None and _armed:
+                raise FatalError(held)
 
 
 def _on_signal(signum: int, frame: object) -> None:
     # No lock here: the handler runs on the main thread between two bytecodes, perhaps while
     # that thread holds _lock itself. fatalf sets _pending before it sends the signal.
-    global _pending
+    global _pending, _held
     msg, _pending = _pending, None
-    if msg is not None and _armed and _deferred == 0:
+    if msg is None or not _armed:
+        return
+    if _deferred:
+        _held = msg
+    else:
         raise FatalError(msg)
 
 
@@ -114,11 +123,11 @@ def install() -> None:
 def arm() -> list[str]:
     """A test's body starts: a fatal error may interrupt it from now on. Returns the fatal
     messages recorded since the last test ended (by its threads still running), and forgets them."""
-    global _armed, _pending
+    global _armed, _pending, _held
     with _lock:
         leftover = list(_recorded)
         _recorded.clear()
-        _pending = None
+        _pending = _held = None
         _armed = True
         return leftover
 

@@ -66,20 +66,24 @@ def test_fatal_on_the_main_thread_fails_too(pytester: pytest.Pytester):
     result.stdout.fnmatch_lines(["*fatal error: on main*"])
 
 
-def test_deferred_shutdown_is_not_interrupted(pytester: pytest.Pytester):
+def test_deferred_block_finishes_and_then_raises(pytester: pytest.Pytester):
     result = _run(pytester, """
         import threading, time
         import labfatal
 
         def test_shutdown():
-            with labfatal.deferred():
-                threading.Thread(target=labfatal.fatalf, args=("while shutting down",)).start()
-                time.sleep(0.5)  # not interrupted
-                finished = True
-            assert finished
+            try:
+                with labfatal.deferred():
+                    threading.Thread(target=labfatal.fatalf, args=("while shutting down",)).start()
+                    time.sleep(0.5)  # not interrupted
+                    print("block finished")
+            finally:
+                print("after the block")
+            print("not reached")
     """)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*fatal error: while shutting down*"])
+    result.stdout.fnmatch_lines(["*block finished*", "*after the block*", "*FatalError: while shutting down*"])
+    result.stdout.no_fnmatch_line("*not reached*")
 
 
 def test_a_fatal_between_tests_fails_the_next_and_says_so(pytester: pytest.Pytester):

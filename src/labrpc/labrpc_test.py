@@ -452,11 +452,12 @@ def test_handler_exception_is_fatal_even_if_the_server_is_dying(rn):
     t = threading.Thread(target=lambda: result.append(e.call("DyingServer.slow_then_raise", 1, IntReply())))
     t.start()
     assert js.started.wait(5)
-    with labfatal.deferred():  # the handler's error must not interrupt this test's own thread
-        rn.delete_server("dying")
-        t.join(5)
-        assert result == [False]  # the caller saw only a lost reply
-        time.sleep(0.5)
+    with pytest.raises(labfatal.FatalError, match="raised after the server was deleted"):
+        with labfatal.deferred():  # the handler's error is held until the block ends
+            rn.delete_server("dying")
+            t.join(5)
+            time.sleep(0.5)
+    assert result == [False]  # the caller saw only a lost reply
     assert any("raised after the server was deleted" in m for m in labfatal.take())
 
 

@@ -15,9 +15,8 @@ checked, so that the negative test itself passes.
    against the 3D tester, which calls ``snapshot()`` from its apply loop.
 3. Close is a close: closing the apply channel twice, or sending on it after closing it,
    is Go's panic, also when the second close happens in kill(), on the main thread during
-   the tester's clean-up, which must still kill every server. (A fatal error that strikes
-   while the tester restarts a server leaves that server running: an expected failure
-   marks this bug of the harness, which Figure 8's negative tests here tolerate.)
+   the tester's clean-up, which must still kill every server; and a fatal error that
+   strikes while the tester restarts a server must not leave that server running.
 4. A Raft that keeps delivering after ``kill()`` fails in 3D at the next snapshot point;
    the same slow delivery that stops at ``kill()`` passes.
 5. Commands compare by type and value, as Go compares ``interface{}`` values.
@@ -180,11 +179,10 @@ class Outcome:
                 f"not_killed={self.not_killed!r}, unstuck={self.unstuck!r})")
 
 
-def _run(body: Callable[[], None], made: list[TrackedRaft], strict_kill: bool = True) -> Outcome:
+def _run(body: Callable[[], None], made: list[TrackedRaft]) -> Outcome:
     """Run a test body that is expected to fail; clean up whatever the wrong Raft left.
 
-    It asserts that the harness killed every Raft, unless ``strict_kill`` is False (for a
-    scenario that restarts servers while a fatal error may strike: see below).
+    It asserts that the harness killed every Raft.
     """
     before = set(threading.enumerate())
     t0 = time.monotonic()
@@ -198,14 +196,7 @@ def _run(body: Callable[[], None], made: list[TrackedRaft], strict_kill: bool = 
     unstuck = _unwedge(made)
     out = Outcome(exc, _settle(before), ended - t0, ended, not_killed, unstuck)
     print(f"  harness verdict: {out}", flush=True)
-    if out.not_killed and not strict_kill:
-        # A fatal error interrupts the main thread wherever it is; when that is inside
-        # ServerGrp.start_server, the new server is never listed for the clean-up to kill
-        # (test_harness_kills_a_raft_made_while_a_fatal_error_interrupts_restart). Figure 8
-        # restarts servers all the time, so its negative tests meet this 1 run in 8.
-        print(f"  harness bug: the Raft of servers {out.not_killed} was left running", flush=True)
-    else:
-        assert not out.not_killed, f"the harness did not kill the Raft of servers {out.not_killed}: {out}"
+    assert not out.not_killed, f"the harness did not kill the Raft of servers {out.not_killed}: {out}"
     return out
 
 
@@ -250,7 +241,7 @@ class CorruptingRaft(TrackedRaft):
 def test_harness_rejects_corrupted_command_after_restart_figure8(monkeypatch: pytest.MonkeyPatch) -> None:
     made = _plug_in(monkeypatch, CorruptingRaft)
     CorruptingRaft.first_corrupt = 0.0
-    out = _run(raft_test.test_figure8_3c, made, strict_kill=False)
+    out = _run(raft_test.test_figure8_3c, made)
     assert isinstance(out.exc, labfatal.FatalError), out
     pattern = rf"^apply error: commit index={CORRUPT_INDEX} server=\d \d+ != server=\d \d+$"
     assert re.match(pattern, str(out.exc)), out
@@ -427,10 +418,6 @@ def _restart_one() -> None:
         ts.one(102, servers, True)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "harness bug: a fatal error that interrupts the main thread inside ServerGrp.start_server "
-    "(group.py: srv.svcs = self.mks(...)) leaves the Raft it was making unlisted, so the "
-    "clean-up never kills it and its threads outlive the test"))
 def test_harness_kills_a_raft_made_while_a_fatal_error_interrupts_restart(monkeypatch: pytest.MonkeyPatch) -> None:
     made = _plug_in(monkeypatch, FatalWhileRestartingRaft)
     out = _run(_restart_one, made)  # asserts that every Raft was killed
@@ -470,7 +457,7 @@ class SendingAfterCloseRaft(TrackedRaft):
 
 def test_harness_rejects_raft_sending_after_close_figure8(monkeypatch: pytest.MonkeyPatch) -> None:
     made = _plug_in(monkeypatch, SendingAfterCloseRaft)
-    out = _run(raft_test.test_figure8_3c, made, strict_kill=False)
+    out = _run(raft_test.test_figure8_3c, made)
     assert isinstance(out.exc, labfatal.FatalError), out
     assert str(out.exc) == "panic: send on closed channel", out
     assert out.fatal and out.fatal[0] == "panic: send on closed channel", out

@@ -143,7 +143,10 @@ class ServerGrp:
         """Start a new incarnation of server i; it is not connected until connect_one/connect_all."""
         srv = self.srvs[i].start_server(self.gid)
         self.srvs[i] = srv
-        srv.svcs = self.mks(srv.clnt_ends, self.gid, i, srv.saved)
+        # Not interrupted half-way: a Raft whose threads run but that is not yet in svcs
+        # would never be killed. A fatal error meanwhile is raised once svcs is set.
+        with labfatal.deferred():
+            srv.svcs = self.mks(srv.clnt_ends, self.gid, i, srv.saved)
         labsrv = labrpc.Server()
         for svc in srv.svcs:
             labsrv.add_service(labrpc.Service(svc))
