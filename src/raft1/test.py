@@ -7,6 +7,8 @@ the checkers the Raft tests are written with.
 
 from __future__ import annotations
 
+import decimal
+import math
 import random
 import threading
 import time
@@ -38,7 +40,35 @@ def go_v(x: Any) -> str:
         return "[" + " ".join(go_v(e) for e in x) + "]"
     if isinstance(x, dict):
         return "map[" + " ".join(f"{go_v(k)}:{go_v(v)}" for k, v in sorted(x.items())) + "]"
+    if isinstance(x, float):
+        return _go_float(x)
     return str(x)
+
+
+def _go_float(x: float) -> str:
+    """A float as Go's %v prints it: the shortest digits, in %e form when the exponent is
+    below -4 or at least 6 (100.0 is "100", 1e6 is "1e+06", 1e-05 is "1e-05")."""
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "+Inf" if x > 0 else "-Inf"
+    sign, digits, exponent = decimal.Decimal(repr(x)).as_tuple()
+    while len(digits) > 1 and digits[-1] == 0:  # repr's "100.0" has a trailing zero
+        digits, exponent = digits[:-1], exponent + 1
+    text = "".join(map(str, digits))
+    e = len(digits) + exponent - 1  # the decimal exponent of the first digit
+    minus = "-" if sign else ""
+    if x == 0:
+        return minus + "0"
+    if e < -4 or e >= 6:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        return f"{minus}{mantissa}e{'-' if e < 0 else '+'}{abs(e):02d}"
+    if exponent >= 0:
+        return minus + text + "0" * exponent
+    point = len(text) + exponent
+    if point > 0:
+        return minus + text[:point] + "." + text[point:]
+    return minus + "0." + "0" * -point + text
 
 
 def same_command(a: Any, b: Any) -> bool:
