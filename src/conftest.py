@@ -5,7 +5,7 @@ import sys
 
 from labrpc.affinity import pin_to_one_cpu
 
-pytest_plugins = ["labfatal.plugin", "pytester"]
+pytest_plugins = ["labfatal.plugin", "labrace.plugin", "pytester"]
 
 pin_to_one_cpu()
 

@@ -1,0 +1,56 @@
+"""Call stacks for reports: a few frames of file:line and function, the detector's own left out."""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+import threading
+from types import FrameType
+
+Frame = tuple[str, int, str]  # file, line, function
+Stack = tuple[Frame, ...]
+
+DEPTH = 8  # frames kept for a report's stacks (Go prints all; these are enough to find the line)
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_SRC = os.path.dirname(_HERE)
+_THREADING = threading.__file__
+
+# Frames of these files are plumbing, never the line a report is about: the detector's own
+# modules (not its tests) and threading's.
+_HIDDEN = {_THREADING} | {f for f in glob.glob(os.path.join(_HERE, "*.py")) if not f.endswith("_test.py")}
+
+
+def _hidden(filename: str) -> bool:
+    return filename in _HIDDEN
+
+
+def capture(skip: int = 1, frame: FrameType | None = None) -> Stack:
+    """The caller's stack, innermost first, without the detector's and threading's frames."""
+    f = frame if frame is not None else sys._getframe(skip)
+    out: list[Frame] = []
+    while f is not None and len(out) < DEPTH:
+        code = f.f_code
+        if not _hidden(code.co_filename):
+            out.append((code.co_filename, f.f_lineno, code.co_name))
+        f = f.f_back
+    return tuple(out)
+
+
+def site(frame: FrameType) -> Frame:
+    code = frame.f_code
+    return (code.co_filename, frame.f_lineno, code.co_name)
+
+
+def where(filename: str) -> str:
+    """A path as a reader of the repository knows it: relative to src/ when it is ours."""
+    if filename.startswith(_SRC + os.sep):
+        return os.path.relpath(filename, _SRC)
+    return filename
+
+
+def format_stack(stack: Stack, indent: str = "  ") -> str:
+    if not stack:
+        return f"{indent}(no frames)"
+    return "\n".join(f"{indent}{func}()\n{indent}    {where(fn)}:{line}" for fn, line, func in stack)
