@@ -145,7 +145,7 @@ def watch_class(cls: type) -> None:
 
     def __setattr__(self: Any, name: str, value: Any) -> None:
         if isinstance(value, TrackedLock) and value.name is None:
-            value.name = f"{cls.__qualname__}.{name}"
+            value.name = f"{type(self).__qualname__}.{name}"
         shadows.access(self, name, WRITE, getframe(1))
         set_(self, name, value)
 

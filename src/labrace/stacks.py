@@ -1,11 +1,15 @@
-"""Call stacks for reports: a few frames of file:line and function, the detector's own left out."""
+"""Call stacks for reports: a few frames of file:line and function, only the repository's own.
+
+Frames of the detector, of threading.py and of anything outside src/ (pytest, pluggy, the
+standard library) are left out: as in Go's reports, a stack starts at the line in question and
+ends where the lab's code was entered.
+"""
 
 from __future__ import annotations
 
 import glob
 import os
 import sys
-import threading
 from types import FrameType
 
 Frame = tuple[str, int, str]  # file, line, function
@@ -15,19 +19,17 @@ DEPTH = 8  # frames kept for a report's stacks (Go prints all; these are enough 
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _SRC = os.path.dirname(_HERE)
-_THREADING = threading.__file__
 
-# Frames of these files are plumbing, never the line a report is about: the detector's own
-# modules (not its tests) and threading's.
-_HIDDEN = {_THREADING} | {f for f in glob.glob(os.path.join(_HERE, "*.py")) if not f.endswith("_test.py")}
+# The detector's own modules (not its tests): plumbing, never the line a report is about.
+_DETECTOR = {f for f in glob.glob(os.path.join(_HERE, "*.py")) if not f.endswith("_test.py")}
 
 
 def _hidden(filename: str) -> bool:
-    return filename in _HIDDEN
+    return filename in _DETECTOR or not filename.startswith(_SRC + os.sep)
 
 
 def capture(skip: int = 1, frame: FrameType | None = None) -> Stack:
-    """The caller's stack, innermost first, without the detector's and threading's frames."""
+    """The caller's stack, innermost first, in the repository's code only."""
     f = frame if frame is not None else sys._getframe(skip)
     out: list[Frame] = []
     while f is not None and len(out) < DEPTH:
