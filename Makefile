@@ -11,6 +11,10 @@ DISK_PARTS ?= 3C or 3D or 4A or 4B or 4C
 N ?= 10
 P ?= 2
 
+# RACE=1: the race and lock-discipline detector (LABS_RACE=1) for test, test-disk and stress
+RACE ?=
+RACE_ENV := $(if $(filter-out 0,$(RACE)),LABS_RACE=1)
+
 .PHONY: test test-disk stress demo bench clean
 
 $(STAMP): pyproject.toml
@@ -20,17 +24,18 @@ $(STAMP): pyproject.toml
 	mkdir -p out
 	touch $(STAMP)
 
-## make test: the whole suite (make test PART=3A runs one part, as go test -run 3A)
+## make test: the whole suite (make test PART=3A runs one part, as go test -run 3A;
+## make test RACE=1 runs it under the race detector, as go test -race)
 test: $(STAMP)
-	$(PY) -m pytest $(if $(PART),-k $(PART)) $(PYTEST_ARGS)
+	$(RACE_ENV) $(PY) -m pytest $(if $(PART),-k $(PART)) $(PYTEST_ARGS)
 
 ## make test-disk: the persistence-heavy parts with the disk persister (PERSISTER_DISK=1)
 test-disk: $(STAMP)
-	PERSISTER_DISK=1 PERSISTER_DIR=$${PERSISTER_DIR:-raft-data} $(PY) -m pytest -k "$(DISK_PARTS)" $(PYTEST_ARGS)
+	$(RACE_ENV) PERSISTER_DISK=1 PERSISTER_DIR=$${PERSISTER_DIR:-raft-data} $(PY) -m pytest -k "$(DISK_PARTS)" $(PYTEST_ARGS)
 
 ## make stress PART=3A N=100 P=2: run a part N times, P processes at a time, and count failures
 stress: $(STAMP)
-	$(PY) -m labtools.stress $(if $(PART),-k "$(PART)") -n $(N) -p $(P) $(if $(DISK),--disk)
+	$(RACE_ENV) $(PY) -m labtools.stress $(if $(PART),-k "$(PART)") -n $(N) -p $(P) $(if $(DISK),--disk)
 
 ## make demo: a 5-server kvraft cluster under partitions and crashes for 30 s, with a live view,
 ## then a linearizability check and an HTML timeline in out/ (make demo DEMO_ARGS="--help")

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from labrace import blocking, locks, lockset, report, threads
+from labrace import blocking, locks, lockset, report, stacks, threads
 from labrace.report import Report
 
 __all__ = ["WATCHED", "enabled", "install", "uninstall", "installed", "reset", "take", "Report"]
@@ -79,6 +79,7 @@ def install(watched: Mapping[str, Iterable[str]] = WATCHED) -> None:
             raise ValueError(f"labrace: no module {name!r} to watch")
         _files.add(os.path.abspath(spec.origin))
     blocking.is_watched_file = _is_watched_file
+    stacks.is_watched_file = _is_watched_file
 
     # Locks first: the watched modules may make locks as they are imported.
     _patch(threading, "Lock", locks.factory(threading.Lock, locks.TrackedLock, _is_watched_file))

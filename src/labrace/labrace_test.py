@@ -21,6 +21,9 @@ import labrace
 from labrpc import Network, Server, Service
 from raftapi import Channel
 
+# These tests judge the detector's reports themselves: the session's verdict keeps out.
+pytestmark = pytest.mark.labrace_exempt
+
 WATCH = {__name__: ("Node", "Server")}
 
 
@@ -407,3 +410,60 @@ def test_the_harness_s_locks_are_not_tracked() -> None:
 
     assert isinstance(Node().mu, TrackedLock)
     assert not isinstance(Channel().mutex, TrackedLock)
+
+
+# ------------------------------------------------------------------------------ the verdict
+
+def test_a_report_fails_its_test_and_only_its_test(pytester: pytest.Pytester,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """LABS_RACE=1 in a session of its own: the racy test fails, naming the race; the clean
+    one and the exempt one pass; the summary counts what failed."""
+    pytester.makepyfile(racy='''
+        import threading
+
+        class Node:
+            def __init__(self):
+                self.mu = threading.Lock()
+                self.count = 0
+
+            def bump(self):
+                self.count += 1
+
+            def bump_locked(self):
+                with self.mu:
+                    self.count += 1
+    ''')
+    pytester.makeconftest("import labrace\nlabrace.WATCHED['racy'] = ('Node',)\n")
+    pytester.makepyfile(test_inner='''
+        import threading
+        import pytest
+        import racy
+
+        def two_threads(step):
+            node = racy.Node()
+            for i in range(2):
+                th = threading.Thread(target=step, args=(node,), name=f"bumper-{i}")
+                th.start()
+                th.join()
+
+        def test_racy():
+            two_threads(racy.Node.bump)
+
+        def test_clean():
+            two_threads(racy.Node.bump_locked)
+
+        @pytest.mark.labrace_exempt
+        def test_exempt():
+            two_threads(racy.Node.bump)
+    ''')
+    monkeypatch.setenv("LABS_RACE", "1")
+    result = pytester.runpytest_subprocess("-p", "labrace.plugin", "-p", "no:cacheprovider", "-s", "-v")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines([
+        "*test_racy FAILED*",
+        "*race detected during execution of test: 1 report(s) (data race)*",
+        "labrace: 1 report(s) failed 1 test(s)",
+    ])
+    result.stderr.fnmatch_lines(["WARNING: DATA RACE", "Node.count is shared by threads, written, *",
+                                 "Write at Node.count by thread bumper-1, holding no lock:", "  bump()",
+                                 "      */racy.py:9"])

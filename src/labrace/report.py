@@ -44,16 +44,13 @@ class Report:
 
 _mu = _thread.allocate_lock()
 _reports: list[Report] = []
-_total = 0
 
 
 def add(r: Report) -> None:
     """Print a report at once (a test that then hangs has still said why) and keep it."""
-    global _total
     print(r.format(), file=sys.stderr, flush=True)
     with _mu:
         _reports.append(r)
-        _total += 1
 
 
 def take() -> list[Report]:
@@ -63,7 +60,3 @@ def take() -> list[Report]:
         _reports.clear()
         return out
 
-
-def total() -> int:
-    with _mu:
-        return _total

@@ -1,7 +1,7 @@
 """Call stacks for reports: a few frames of file:line and function, only the repository's own.
 
-Frames of the detector, of threading.py and of anything outside src/ (pytest, pluggy, the
-standard library) are left out: as in Go's reports, a stack starts at the line in question and
+Frames of the detector, of threading.py and of anything else outside src/ and the watched
+files (pytest, pluggy, the standard library) are left out: as in Go's reports, a stack starts at the line in question and
 ends where the lab's code was entered.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import os
 import sys
+from collections.abc import Callable
 from types import FrameType
 
 Frame = tuple[str, int, str]  # file, line, function
@@ -22,14 +23,18 @@ _SRC = os.path.dirname(_HERE)
 
 # The detector's own modules (not its tests): plumbing, never the line a report is about.
 _DETECTOR = {f for f in glob.glob(os.path.join(_HERE, "*.py")) if not f.endswith("_test.py")}
+# Set by labrace.install: the watched code is shown wherever it lies (a student's tree, a tmp dir).
+is_watched_file: Callable[[str], bool] = lambda filename: False
 
 
 def _hidden(filename: str) -> bool:
-    return filename in _DETECTOR or not filename.startswith(_SRC + os.sep)
+    if filename in _DETECTOR:
+        return True
+    return not filename.startswith(_SRC + os.sep) and not is_watched_file(filename)
 
 
 def capture(skip: int = 1, frame: FrameType | None = None) -> Stack:
-    """The caller's stack, innermost first, in the repository's code only."""
+    """The caller's stack, innermost first, in the repository's and the watched code only."""
     f = frame if frame is not None else sys._getframe(skip)
     out: list[Frame] = []
     while f is not None and len(out) < DEPTH:

@@ -1,0 +1,99 @@
+"""What the race detector costs: wall and CPU seconds per part, plain beside LABS_RACE=1.
+
+    .venv/bin/python bench/race_bench.py [--parts 3A,3B,...] [--runs N]
+
+For each part of the Go suite, one plain pytest run and one under LABS_RACE=1 run side by
+side (each test process pins itself to a CPU of its own, so on two cores they do not share
+one). CPU is the child's user+system time from wait4. A race run that reports anything is
+marked: the reference is meant to run clean. Go's -race costs 2-20x in time. Asserts
+nothing; prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import IO
+
+import benchlib
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+PARTS: dict[str, list[str]] = {
+    "2": ["src/kvsrv1/kvsrv_test.py", "src/kvsrv1/lock/lock_test.py"],
+    "3A": ["src/raft1/raft_test.py", "-k", "3A"],
+    "3B": ["src/raft1/raft_test.py", "-k", "3B"],
+    "3C": ["src/raft1/raft_test.py", "-k", "3C"],
+    "3D": ["src/raft1/raft_test.py", "-k", "3D"],
+    "4A": ["src/kvraft1/rsm/rsm_test.py", "-k", "4A"],
+    "4B": ["src/kvraft1/kvraft_test.py", "-k", "4B"],
+    "4C": ["src/kvraft1/kvraft_test.py", "src/kvraft1/rsm/rsm_test.py", "-k", "4C"],
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    rc: int
+    reports: int
+
+
+def start(part: str, race: bool) -> tuple[subprocess.Popen[bytes], IO[bytes], float]:
+    env = dict(os.environ)
+    env.pop("LABS_RACE", None)
+    if race:
+        env["LABS_RACE"] = "1"
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *PARTS[part]]
+    log = tempfile.TemporaryFile()  # a file, not a pipe: an unread pipe would stall the other run
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return proc, log, time.perf_counter()
+
+
+def finish(proc: subprocess.Popen[bytes], log: IO[bytes], began: float) -> Run:
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    log.seek(0)
+    out = log.read().decode(errors="replace")
+    log.close()
+    reports = sum(1 for line in out.splitlines() if line.startswith("WARNING: "))
+    return Run(time.perf_counter() - began, usage.ru_utime + usage.ru_stime, proc.returncode, reports)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated, of " + ",".join(PARTS))
+    parser.add_argument("--runs", type=int, default=1, help="pairs of runs per part")
+    args = parser.parse_args()
+    parts = [p.strip().upper() for p in args.parts.split(",") if p.strip()]
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        parser.error(f"unknown part(s) {', '.join(unknown)}; the parts are {', '.join(PARTS)}")
+
+    rows = []
+    for part in parts:
+        for _ in range(args.runs):
+            plain, race = start(part, False), start(part, True)
+            p, r = finish(*plain), finish(*race)
+            rows.append([
+                part, f"{p.wall:.1f}", f"{p.cpu:.1f}", f"{r.wall:.1f}", f"{r.cpu:.1f}",
+                f"{r.wall / p.wall:.2f}x", f"{r.cpu / max(p.cpu, 1e-9):.2f}x",
+                "ok" if p.rc == 0 else f"FAIL rc={p.rc}",
+                "ok" if r.rc == 0 and r.reports == 0 else f"rc={r.rc}, {r.reports} report(s)",
+            ])
+            print(f"{part}: plain {p.wall:.1f} s wall / {p.cpu:.1f} s CPU, "
+                  f"race {r.wall:.1f} s / {r.cpu:.1f} s, reports {r.reports}", file=sys.stderr)
+    benchlib.print_table(
+        "LABS_RACE=1 against a plain run, per part (seconds)",
+        ["part", "plain wall", "plain CPU", "race wall", "race CPU", "wall ratio", "CPU ratio",
+         "plain", "race"],
+        rows)
+
+
+if __name__ == "__main__":
+    main()
