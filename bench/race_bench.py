@@ -1,6 +1,6 @@
 """What the race detector costs: wall and CPU seconds per part, plain beside LABS_RACE=1.
 
-    .venv/bin/python bench/race_bench.py [--parts 3A,3B,...] [--runs N]
+    .venv/bin/python bench/race_bench.py [--parts 3A,3B,...] [--runs N] [--quick]
 
 For each part of the Go suite, one plain pytest run and one under LABS_RACE=1 run side by
 side (each test process pins itself to a CPU of its own, so on two cores they do not share
@@ -34,6 +34,7 @@ PARTS: dict[str, list[str]] = {
     "4B": ["src/kvraft1/kvraft_test.py", "-k", "4B"],
     "4C": ["src/kvraft1/kvraft_test.py", "src/kvraft1/rsm/rsm_test.py", "-k", "4C"],
 }
+QUICK = {"3A": ["src/raft1/raft_test.py", "-k", "3A and initial_election"]}  # one test, ~4 s
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,12 @@ class Run:
     reports: int
 
 
-def start(part: str, race: bool) -> tuple[subprocess.Popen[bytes], IO[bytes], float]:
+def start(part: str, race: bool, quick: bool) -> tuple[subprocess.Popen[bytes], IO[bytes], float]:
     env = dict(os.environ)
     env.pop("LABS_RACE", None)
     if race:
         env["LABS_RACE"] = "1"
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *PARTS[part]]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(QUICK if quick else PARTS)[part]]
     log = tempfile.TemporaryFile()  # a file, not a pipe: an unread pipe would stall the other run
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     return proc, log, time.perf_counter()
@@ -69,8 +70,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated, of " + ",".join(PARTS))
     parser.add_argument("--runs", type=int, default=1, help="pairs of runs per part")
+    parser.add_argument("--quick", action="store_true", help="one test of 3A only (a smoke test)")
     args = parser.parse_args()
-    parts = [p.strip().upper() for p in args.parts.split(",") if p.strip()]
+    parts = list(QUICK) if args.quick else [p.strip().upper() for p in args.parts.split(",") if p.strip()]
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         parser.error(f"unknown part(s) {', '.join(unknown)}; the parts are {', '.join(PARTS)}")
@@ -78,7 +80,7 @@ def main() -> None:
     rows = []
     for part in parts:
         for _ in range(args.runs):
-            plain, race = start(part, False), start(part, True)
+            plain, race = start(part, False, args.quick), start(part, True, args.quick)
             p, r = finish(*plain), finish(*race)
             rows.append([
                 part, f"{p.wall:.1f}", f"{p.cpu:.1f}", f"{r.wall:.1f}", f"{r.cpu:.1f}",

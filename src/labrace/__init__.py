@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from labrace import blocking, locks, lockset, report, stacks, threads
+from labrace import blocking, happens, locks, lockset, report, stacks, threads
 from labrace.report import Report
 
 __all__ = ["WATCHED", "enabled", "install", "uninstall", "installed", "reset", "take", "Report"]
@@ -93,22 +93,30 @@ def install(watched: Mapping[str, Iterable[str]] = WATCHED) -> None:
 
     _patch(threading.Thread, "start", start)
 
-    g = blocking.guarded
+    def join(th: threading.Thread, *args: Any, **kwargs: Any) -> None:
+        real_join(th, *args, **kwargs)
+        threads.joined(th)
+
+    real_join = threading.Thread.join
+    join.__wrapped__ = real_join  # type: ignore[attr-defined]
+
+    g, pub, obs = blocking.guarded, happens.publishing, happens.observing
     _patch(time, "sleep", g(lambda secs: f"time.sleep({secs:g})", time.sleep))
-    _patch(threading.Thread, "join", g(lambda th, *a, **k: f"Thread.join() of {th.name}", threading.Thread.join))
-    _patch(threading.Event, "wait", g(lambda ev, *a, **k: "Event.wait()", threading.Event.wait))
+    _patch(threading.Thread, "join", g(lambda th, *a, **k: f"Thread.join() of {th.name}", join))
+    _patch(threading.Event, "set", pub(threading.Event.set))
+    _patch(threading.Event, "wait", g(lambda ev, *a, **k: "Event.wait()", obs(threading.Event.wait, bool)))
     _patch(threading.Condition, "wait", g(lambda c, *a, **k: "Condition.wait() on a condition of another lock",
                                           threading.Condition.wait, lambda c, *a, **k: c._lock))
     _patch(threading.Condition, "wait_for", g(lambda c, *a, **k: "Condition.wait_for() on a condition of another lock",
                                               threading.Condition.wait_for, lambda c, *a, **k: c._lock))
     _patch(queue.Queue, "get", g(lambda q, *a, **k: "queue.Queue.get()" if blocking.blocks(a, k, 0) else None,
-                                 queue.Queue.get))
+                                 obs(queue.Queue.get)))
     _patch(queue.Queue, "put", g(lambda q, *a, **k: "queue.Queue.put()" if blocking.blocks(a, k, 1) else None,
-                                 queue.Queue.put))
+                                 pub(queue.Queue.put)))
     _patch(Channel, "put", g(lambda ch, *a, **k: "send on the apply channel" if blocking.blocks(a, k, 1) else None,
-                             Channel.put))
+                             pub(Channel.put)))
     _patch(Channel, "get", g(lambda ch, *a, **k: "receive from the apply channel" if blocking.blocks(a, k, 0) else None,
-                             Channel.get))
+                             obs(Channel.get)))
     _patch(ClientEnd, "call", g(lambda end, meth, *a, **k: f"labrpc call {meth}", ClientEnd.call))
 
     for name, classes in watched.items():

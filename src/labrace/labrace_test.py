@@ -7,12 +7,14 @@ under LABS_RACE=1 alike.
 
 from __future__ import annotations
 
+import queue
 import re
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -42,10 +44,25 @@ def detector() -> Iterator[None]:
 
 
 def run(*targets: Callable[[], None], name: str = "worker") -> None:
-    """Run each target in a thread of its own, one after another (no luck needed to race)."""
-    for i, target in enumerate(targets):
-        th = threading.Thread(target=target, name=f"{name}-{i}")
+    """Run each target in a thread of its own, one after another, with the threads alive
+    together: no luck is needed to race, and nothing orders one's accesses before the next's
+    (the detector does not follow semaphores or barriers, only starts, joins, events and
+    queues). The threads are joined once all are done."""
+    done = threading.Semaphore(0)
+    hold = threading.Barrier(len(targets))
+
+    def body(target: Callable[[], None]) -> None:
+        try:
+            target()
+        finally:
+            done.release()
+            hold.wait()
+
+    ths = [threading.Thread(target=body, args=(t,), name=f"{name}-{i}") for i, t in enumerate(targets)]
+    for th in ths:
         th.start()
+        done.acquire()
+    for th in ths:
         th.join()
 
 
@@ -123,20 +140,20 @@ def test_two_different_locks_protect_nothing() -> None:
 
 def test_unlocked_write_by_the_creator_after_its_threads_start_is_a_race() -> None:
     node = Node()
-    started = threading.Event()
-    go_on = threading.Event()
+    started = threading.Semaphore(0)  # not followed: the two accesses stay unordered
+    go_on = threading.Semaphore(0)
 
     def reader() -> None:
         with node.mu:
             node.count += 1
-        started.set()
-        go_on.wait()
+        started.release()
+        go_on.acquire()
 
     th = threading.Thread(target=reader, name="reader")
     th.start()
-    started.wait()
-    node.count = 7  # the main thread, no lock, after the reader used the field
-    go_on.set()
+    started.acquire()
+    node.count = 7  # the main thread, no lock, while the reader runs
+    go_on.release()
     th.join()
     [r] = reports("WARNING: DATA RACE")
     assert re.search(r"Write at Node.count by thread MainThread, holding no lock", r.format()), r.format()
@@ -198,6 +215,62 @@ def test_an_object_handed_to_a_thread_started_after_it_was_built_is_not_shared()
     run(own)
     assert node.count == 3
     assert labrace.take() == []
+
+
+@pytest.mark.parametrize("hand_off", ["Event", "queue.Queue", "Channel", "join"])
+def test_an_object_passed_from_thread_to_thread_by_a_hand_off_is_not_shared(hand_off: str) -> None:
+    """A test's clerk, used by one client thread and, once that one is done, by the next (as
+    kvraft's generic test does): the hand-off orders the uses, as it does for Go's detector."""
+    node = Node()
+    sync: Any = {"Event": threading.Event, "queue.Queue": queue.Queue, "Channel": Channel}.get(hand_off, lambda: None)()
+    second_done = threading.Event()
+
+    def first() -> None:
+        node.count += 1
+        if hand_off == "Event":
+            sync.set()
+        elif hand_off != "join":
+            sync.put("yours")
+
+    def second() -> None:
+        node.count += 1
+        second_done.set()
+
+    th = threading.Thread(target=first, name="first")
+    th.start()
+    if hand_off == "Event":
+        assert sync.wait(5)
+    elif hand_off == "join":
+        th.join()
+    else:
+        assert sync.get(timeout=5) == "yours"
+    threading.Thread(target=second, name="second").start()  # started after the hand-off
+    assert second_done.wait(5)
+    th.join()
+    assert node.count == 2
+    assert labrace.take() == []
+
+
+def test_the_same_passing_without_a_hand_off_is_a_race() -> None:
+    node = Node()
+    first_done = threading.Semaphore(0)  # a signal the detector does not follow
+
+    def first() -> None:
+        node.count += 1
+        first_done.release()
+
+    def second() -> None:
+        node.count += 1
+
+    run(first)  # joined: ordered before what follows
+    th = threading.Thread(target=first, name="first-again")
+    th.start()
+    first_done.acquire()
+    first_done.acquire()
+    run(second)
+    th.join()
+    [r] = reports("WARNING: DATA RACE")
+    assert "Write at Node.count by thread worker-0" in r.format() and "first-again" in r.format()
 
 
 def test_methods_and_class_attributes_are_not_fields() -> None:
@@ -440,10 +513,20 @@ def test_a_report_fails_its_test_and_only_its_test(pytester: pytest.Pytester,
         import racy
 
         def two_threads(step):
+            """Alive together, one after the other, with nothing the detector follows between."""
             node = racy.Node()
-            for i in range(2):
-                th = threading.Thread(target=step, args=(node,), name=f"bumper-{i}")
+            done, hold = threading.Semaphore(0), threading.Barrier(2)
+
+            def body():
+                step(node)
+                done.release()
+                hold.wait()
+
+            ths = [threading.Thread(target=body, name=f"bumper-{i}") for i in range(2)]
+            for th in ths:
                 th.start()
+                done.acquire()
+            for th in ths:
                 th.join()
 
         def test_racy():

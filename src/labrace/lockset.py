@@ -4,7 +4,8 @@ Every read and write of an instance attribute of a watched class goes through he
 attribute moves through Eraser's states:
 
 - *exclusive*: one thread uses it (the constructor, before the threads start). An object
-  handed to a thread started after the accesses moves with it: starting a thread orders them;
+  handed to another thread after the accesses (by starting the thread, an event, a queue, a
+  join: ``happens``) moves with it, as Go's detector orders accesses by the hand-off;
 - *shared*: other threads read it, nobody writes: its lockset is refined, nothing is reported;
 - *shared-modified*: written once shared: the lockset (the locks held at every access since)
   is refined, and when it becomes empty no lock protects it: a data race, reported once per
@@ -23,7 +24,7 @@ from typing import Any
 from labrace import report
 from labrace.locks import TrackedLock
 from labrace.stacks import Frame, capture
-from labrace.threads import ThreadInfo, current, tick
+from labrace.threads import ThreadInfo, current
 
 EXCLUSIVE, SHARED, SHARED_MODIFIED = 0, 1, 2
 READ, WRITE = "read", "write"
@@ -43,12 +44,12 @@ class _Access:
 class _Shadow:
     """Eraser's state of one attribute of one object."""
 
-    __slots__ = ("state", "owner", "last_tick", "lockset", "recent", "reported")
+    __slots__ = ("state", "owner", "owner_tick", "lockset", "recent", "reported")
 
     def __init__(self, owner: ThreadInfo) -> None:
         self.state = EXCLUSIVE
         self.owner = owner
-        self.last_tick = 0
+        self.owner_tick = 0  # the owner's clock at its latest access, while exclusive
         self.lockset: frozenset[int] = frozenset()
         self.recent: dict[int, _Access] = {}
         self.reported = False
@@ -78,8 +79,8 @@ class Shadows:
                 sh = shadows[name] = _Shadow(me)
             elif sh.state == EXCLUSIVE:
                 if sh.owner is not me:
-                    if me.ordered_after(sh.owner, sh.last_tick):
-                        sh.owner = me  # handed over before this thread started
+                    if me.saw(sh.owner, sh.owner_tick):
+                        sh.owner = me  # handed over: the owner's accesses happened before this one
                     else:
                         sh.state = SHARED if kind == READ else SHARED_MODIFIED
                         sh.lockset = me.lockset
@@ -96,7 +97,8 @@ class Shadows:
             sh.recent[me.serial] = access
             if len(sh.recent) > RECENT:
                 del sh.recent[next(iter(sh.recent))]
-            sh.last_tick = tick()
+            if sh.state == EXCLUSIVE:
+                sh.owner_tick = me.tick
         if found is not None:
             self._report(obj, name, kind, frame, me, found)
 

@@ -2,8 +2,11 @@
 
 Thread idents are reused once a thread ends, and the labs start thousands of short threads
 (one per RPC); the detector tells threads apart by an object of its own, attached when
-``Thread.start`` runs. Starting a thread orders everything its parent did before against
-everything the child does (Go's race detector knows this too): ``ordered`` asks that question.
+``Thread.start`` runs. Each thread also keeps a vector clock: its own tick, bumped whenever it
+hands something over (``release``), and the latest tick of every other thread that happened
+before it (``known``, raised by ``acquire``). Starting a thread, joining it, and the hand-offs
+of ``happens`` move clocks, as they do in Go's race detector; ``saw`` asks whether an access
+of another thread happened before now.
 """
 
 from __future__ import annotations
@@ -14,13 +17,11 @@ from typing import Any
 
 from labrace.stacks import Stack, capture
 
+Clock = dict[int, int]  # thread serial -> that thread's tick
+PLUMBING = "_labrace_plumbing"  # marks a sync object of threading's own, which happens ignores
+
 _serials = itertools.count(1)
-_ticks = itertools.count(1)  # one order for every event the detector sees; next() is atomic
 _local = threading.local()
-
-
-def tick() -> int:
-    return next(_ticks)
 
 
 class HeldLock:
@@ -36,15 +37,16 @@ class HeldLock:
 class ThreadInfo:
     """The detector's record of one thread."""
 
-    __slots__ = ("serial", "name", "parent", "start_tick", "start_stack", "held", "lockset",
+    __slots__ = ("serial", "name", "start_stack", "tick", "known", "final", "held", "lockset",
                  "lock_names", "quiet")
 
-    def __init__(self, name: str, parent: ThreadInfo | None, start_stack: Stack | None) -> None:
+    def __init__(self, name: str, start_stack: Stack | None, known: Clock | None = None) -> None:
         self.serial = next(_serials)
         self.name = name
-        self.parent = parent
-        self.start_tick = tick()
         self.start_stack = start_stack  # None for a thread started before the detector
+        self.tick = 1  # this thread's own entry of its vector clock
+        self.known: Clock = known or {}  # the others' entries: what happened before this thread's now
+        self.final: Clock | None = None  # published as the thread's run() returns, for join()
         self.held: list[HeldLock] = []
         self.lockset: frozenset[int] = frozenset()  # ids of the held locks, for Eraser
         self.lock_names: tuple[str, ...] = ()
@@ -65,18 +67,25 @@ class ThreadInfo:
         self.lockset = frozenset(id(h.lock) for h in self.held)
         self.lock_names = tuple(h.lock.describe() for h in self.held)
 
-    def ordered_after(self, other: ThreadInfo, when: int) -> bool:
-        """Did ``other``'s event at tick ``when`` happen before everything this thread does?
+    # The clock methods are called by this thread only: ``known`` and ``tick`` need no lock.
 
-        True if ``other`` is an ancestor of this thread and the event came before it started
-        the thread on the way here: the hand-off of an object built before its threads start.
-        """
-        child: ThreadInfo | None = self
-        while child is not None and child.parent is not None:
-            if child.parent is other:
-                return when < child.start_tick
-            child = child.parent
-        return False
+    def release(self) -> Clock:
+        """This thread's clock to hand over (a start, a set, a put, its end); then a new tick."""
+        clock = dict(self.known)
+        clock[self.serial] = self.tick
+        self.tick += 1
+        return clock
+
+    def acquire(self, clock: Clock) -> None:
+        """Everything ``clock`` covers happened before what this thread does next."""
+        known = self.known
+        for serial, tick in clock.items():
+            if tick > known.get(serial, 0) and serial != self.serial:
+                known[serial] = tick
+
+    def saw(self, other: ThreadInfo, tick: int) -> bool:
+        """Did ``other``'s access at its ``tick`` happen before this thread's now?"""
+        return other is self or tick <= self.known.get(other.serial, 0)
 
     def __repr__(self) -> str:
         return f"ThreadInfo({self.name!r}, #{self.serial})"
@@ -87,11 +96,32 @@ def current() -> ThreadInfo:
     info = getattr(_local, "info", None)
     if info is None:
         th = threading.current_thread()
-        info = getattr(th, "_labrace_info", None) or ThreadInfo(th.name, None, None)
+        info = getattr(th, "_labrace_info", None) or ThreadInfo(th.name, None)
         _local.info = info
     return info
 
 
 def starting(thread: threading.Thread) -> None:
-    """Called by the patched ``Thread.start`` in the parent, before the child runs."""
-    thread._labrace_info = ThreadInfo(thread.name, current(), capture(2))  # type: ignore[attr-defined]
+    """Called by the patched ``Thread.start`` in the parent, before the child runs: the child
+    starts after everything the parent did, and publishes its clock as its run() ends."""
+    info = ThreadInfo(thread.name, capture(2), current().release())
+    thread._labrace_info = info  # type: ignore[attr-defined]
+    # threading sets the child's _started event before it registers the child, when asking
+    # who is running would make a dummy thread (and recurse): happens leaves that event out.
+    thread._started.__dict__[PLUMBING] = True  # type: ignore[attr-defined]
+    run = thread.run
+
+    def run_then_publish() -> None:
+        try:
+            run()
+        finally:
+            info.final = info.release()
+
+    thread.run = run_then_publish  # type: ignore[method-assign]
+
+
+def joined(thread: threading.Thread) -> None:
+    """Called after ``Thread.join`` returns: if the thread ended, all it did happened before now."""
+    info = getattr(thread, "_labrace_info", None)
+    if info is not None and info.final is not None and not thread.is_alive():
+        current().acquire(info.final)

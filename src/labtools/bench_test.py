@@ -74,3 +74,11 @@ def test_disk_bench():
         assert all(float(v) > 0 for v in r[3:7]), out
         if r[0] == "disk":
             assert float(r[7]) >= 1, out  # every committed entry is fsynced somewhere
+
+
+def test_race_bench():
+    out = _bench("race_bench.py")
+    assert "LABS_RACE=1 against a plain run" in out, out
+    [row] = [line.split() for line in out.splitlines() if line.split()[:1] == ["3A"]]
+    assert all(float(c) > 0 for c in row[1:5]), out  # wall and CPU, plain and race
+    assert row[-2:] == ["ok", "ok"], out
