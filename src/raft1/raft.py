@@ -280,10 +280,12 @@ class Raft:
             dprint(PERS, self.me, self.current_term, "saved %d bytes (gen %d), base %d last %d",
                    len(state), self._persist_gen, self.log_base, self._last_index())
 
-    def _await_durable(self) -> None:
-        """Wait (``mu`` released) until everything handed to the persister so far is durable."""
+    def _await_durable(self, gen: int) -> None:
+        """Wait, with ``mu`` released, until generation ``gen`` is durable: the newest one
+        handed to the persister when the caller last held ``mu`` (read there, not here:
+        another thread may be persisting a newer one meanwhile)."""
         if self._async_persist:
-            self.persister.wait_durable(self._persist_gen)
+            self.persister.wait_durable(gen)
 
     def _durability_watcher(self) -> None:
         """Move a leader's _self_durable forward as its saves reach the disk, and commit."""
@@ -400,8 +402,9 @@ class Raft:
                     sleep = ELECTION_TIMEOUT[0]  # nothing to do; check back now and then
                 else:
                     sleep = self.election_deadline - now
+                gen = self._persist_gen
             if vote_args is not None:
-                self._await_durable()  # our own vote must survive a crash before we ask for others
+                self._await_durable(gen)  # our own vote must survive a crash before we ask for others
                 for peer in range(len(self.peers)):
                     if peer != self.me:
                         threading.Thread(target=self._ask_vote, args=(peer, vote_args),
@@ -484,7 +487,8 @@ class Raft:
                         dprint(VOTE, self.me, self.current_term, "voted for S%d", args.candidate_id)
             if changed:
                 self._persist()
-        self._await_durable()  # a granted vote must outlive a crash
+            gen = self._persist_gen
+        self._await_durable(gen)  # a granted vote must outlive a crash
 
     # ------------------------------------------------------------- replication
 
@@ -660,7 +664,8 @@ class Raft:
                 changed = True
             if changed:
                 self._persist()
-        self._await_durable()  # the leader counts our success towards commitment
+            gen = self._persist_gen
+        self._await_durable(gen)  # the leader counts our success towards commitment
 
     def _accept_entries(self, args: AppendEntriesArgs, reply: AppendEntriesReply) -> bool:
         """The log-matching part of AppendEntries (``mu`` held); returns whether the log changed."""
@@ -743,7 +748,8 @@ class Raft:
                            index, args.leader_id)
             if changed:
                 self._persist()
-        self._await_durable()  # the leader takes our reply to mean we hold the snapshot
+            gen = self._persist_gen
+        self._await_durable(gen)  # the leader takes our reply to mean we hold the snapshot
 
     # ----------------------------------------------------------------- applier
 
