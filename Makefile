@@ -15,7 +15,12 @@ P ?= 2
 RACE ?=
 RACE_ENV := $(if $(filter-out 0,$(RACE)),LABS_RACE=1)
 
-.PHONY: test test-disk stress demo bench clean
+LAB  ?= all
+OUT  ?=
+DIR  ?= .
+RUNS ?= 1
+
+.PHONY: test test-disk stress demo bench handout grade clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +54,14 @@ bench: $(STAMP)
 	$(PY) bench/disk_bench.py
 	$(PY) bench/kv_bench.py
 	$(PY) bench/porcupine_bench.py --quiet --slow-timeout 10
+
+## make handout LAB=3 OUT=dir: a student's tree of a lab (2, 3, 4 or all), with no solution code in it
+handout: $(STAMP)
+	$(PY) -m labtools.handout --lab $(LAB) $(if $(OUT),--out $(OUT))
+
+## make grade DIR=student-tree PART=3A RUNS=3: grade a tree as the course does (out/grade/results.json)
+grade: $(STAMP)
+	$(PY) -m labtools.grade $(if $(PART),--parts "$(PART)") --runs $(RUNS) $(DIR)
 
 clean:
 	rm -rf $(VENV) raft-data

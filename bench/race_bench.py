@@ -21,19 +21,10 @@ from dataclasses import dataclass
 from typing import IO
 
 import benchlib
+from labtools.parts import PARTS
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
-PARTS: dict[str, list[str]] = {
-    "2": ["src/kvsrv1/kvsrv_test.py", "src/kvsrv1/lock/lock_test.py"],
-    "3A": ["src/raft1/raft_test.py", "-k", "3A"],
-    "3B": ["src/raft1/raft_test.py", "-k", "3B"],
-    "3C": ["src/raft1/raft_test.py", "-k", "3C"],
-    "3D": ["src/raft1/raft_test.py", "-k", "3D"],
-    "4A": ["src/kvraft1/rsm/rsm_test.py", "-k", "4A"],
-    "4B": ["src/kvraft1/kvraft_test.py", "-k", "4B"],
-    "4C": ["src/kvraft1/kvraft_test.py", "src/kvraft1/rsm/rsm_test.py", "-k", "4C"],
-}
 QUICK = {"3A": ["src/raft1/raft_test.py", "-k", "3A and initial_election"]}  # one test, ~4 s
 
 

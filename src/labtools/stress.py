@@ -18,7 +18,6 @@ import sys
 import tempfile
 import threading
 import time
-import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from labtools import junit
 
 
 @dataclass
@@ -46,16 +47,7 @@ class RunResult:
 
 
 def _parse_junit(path: Path) -> list[tuple[str, bool, float]]:
-    if not path.exists():
-        return []
-    cases = []
-    for case in ET.parse(path).getroot().iter("testcase"):
-        name = case.get("name", "?")
-        failed = any(child.tag in ("failure", "error") for child in case)
-        skipped = any(child.tag == "skipped" for child in case)
-        if not skipped:
-            cases.append((name, not failed, float(case.get("time", "0"))))
-    return cases
+    return [(c.name, c.passed, c.seconds) for c in junit.read(path)]
 
 
 def run_once(index: int, pytest_args: list[str], disk: bool, workdir: Path) -> RunResult:

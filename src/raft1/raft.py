@@ -1,3 +1,14 @@
+# skeleton: """Raft (Lab 3, Go: raft1/raft.go): the peer you write.
+# skeleton:
+# skeleton: A service (the tester, later a key/value server) makes one Raft peer per server with
+# skeleton: ``make`` and talks to it through ``raftapi.Raft``: ``start`` proposes a command, and each
+# skeleton: committed command comes back, in log order, as an ``ApplyMsg`` on the apply channel.
+# skeleton: raftapi/raftapi.py lists the methods the service calls; the comments below say more of each.
+# skeleton:
+# skeleton: Threads stand in for goroutines, ``self.mu`` (a ``threading.Lock``) for the mutex, and
+# skeleton: ``apply_ch`` is an unbuffered channel: ``put`` returns once the service has taken the message.
+# skeleton: """
+# solution begin
 """Raft consensus (Lab 3, Go: raft1/raft.go): election, replication, persistence, snapshots.
 
 A service (the tester, later a key/value server) makes one Raft peer per server
@@ -39,32 +50,45 @@ Log indexing: ``log[0]`` is a sentinel for index ``log_base``, the last index
 the snapshot covers (0 before any snapshot), holding that entry's term. The
 entry with (absolute) index ``i`` is ``log[i - log_base]``.
 """
+# solution end
 
 from __future__ import annotations
 
+# solution begin
 import bisect
 import collections
 import enum
+# solution end
 import random
 import threading
 import time
+# skeleton: from dataclasses import dataclass
+# solution begin
 from dataclasses import dataclass, field
+# solution end
 from typing import TYPE_CHECKING, Any
 
 import labgob
 from labrpc import ClientEnd
+# skeleton: from raftapi import ApplyMsg, Channel  # noqa: F401 (ApplyMsg: what you send on apply_ch)
+# skeleton: from raft1.util import DEBUG, dprint  # noqa: F401 (a debug log: see raft1/util.py)
+# solution begin
 from raftapi import ApplyMsg, Channel
 from raft1.util import (
     APLY, CMIT, DEBUG, DROP, INFO, LEAD, LOG1, LOG2, PERS, SNAP, TERM, TIMR, VOTE, dprint,
 )
+# solution end
 
 if TYPE_CHECKING:
     from tester1 import Persister
 
+# solution begin
 HEARTBEAT = 0.1  # seconds between AppendEntries to each peer; the tester allows 10/s
 ELECTION_TIMEOUT = (0.3, 0.6)  # seconds, randomized so that candidates rarely split the vote
+# solution end
 
 
+# solution begin
 @labgob.register
 @dataclass
 class LogEntry:
@@ -87,22 +111,35 @@ class LogEntry:
             return blob
 
 
+# solution end
 @labgob.register
 @dataclass
 class RequestVoteArgs:
+    # skeleton: """The arguments of a RequestVote RPC. Give every field a default: labgob makes empty
+    # skeleton: ones to decode into, as Go starts from a zero struct."""
+    # skeleton:
+    # skeleton: # Your data here (3A, 3B).
+    # solution begin
     term: int = 0
     candidate_id: int = 0
     last_log_index: int = 0
     last_log_term: int = 0
+    # solution end
 
 
 @labgob.register
 @dataclass
 class RequestVoteReply:
+    # skeleton: """The reply of a RequestVote RPC."""
+    # skeleton:
+    # skeleton: # Your data here (3A).
+    # solution begin
     term: int = 0
     vote_granted: bool = False
+    # solution end
 
 
+# solution begin
 @labgob.register
 @dataclass
 class AppendEntriesArgs:
@@ -165,18 +202,26 @@ def _restored_entry(term: int, blob: bytes) -> LogEntry:
     return entry
 
 
+# solution end
 class Raft:
     """One Raft peer. Its public two-argument methods are its RPC handlers ("Raft.request_vote", ...)."""
 
     def __init__(
         self, peers: list[ClientEnd], me: int, persister: Persister, apply_ch: Channel
     ) -> None:
-        self.mu = threading.Lock()
-        self.peers = peers
-        self.persister = persister
-        self.me = me
-        self.apply_ch = apply_ch
+        self.mu = threading.Lock()  # guards this peer's state
+        self.peers = peers  # the RPC ends of all peers; peers[me] is this one's own
+        self.persister = persister  # holds this peer's persisted state
+        self.me = me  # this peer's index into peers
         self._dead = threading.Event()  # set by kill(); an Event so that sleepers wake at once
+        # skeleton:
+        # skeleton: # Your initialization code here (3A, 3B, 3C).
+        # skeleton: # Figure 2 of the paper lists the state a Raft server keeps.
+        # skeleton:
+        # skeleton: # initialize from state persisted before a crash
+        # skeleton: self._read_persist(persister.read_raft_state())
+        # solution begin
+        self.apply_ch = apply_ch
         n = len(peers)
 
         # Persistent state (Figure 2), saved by _persist before acting on it.
@@ -219,12 +264,14 @@ class Raft:
 
         self._read_persist(persister.read_raft_state(), persister.read_snapshot())
         self._reset_election_timer()
+        # solution end
 
     # ------------------------------------------------------------------ helpers
 
     def killed(self) -> bool:
         return self._dead.is_set()
 
+    # solution begin
     def _last_index(self) -> int:
         return self.log_base + len(self.log) - 1
 
@@ -328,6 +375,30 @@ class Raft:
             dprint(PERS, self.me, term, "restored: voted %s, base %d, last %d",
                    voted_for, base, self._last_index())
 
+    # solution end
+    # skeleton: def _persist(self) -> None:
+    # skeleton:     """Save the persistent state (Figure 2) with the persister, where a restarted peer
+    # skeleton:     finds it. Before 3D, pass None as the snapshot; after, the latest snapshot."""
+    # skeleton:     # Your code here (3C).
+    # skeleton:     # Example:
+    # skeleton:     #     e = labgob.LabEncoder()
+    # skeleton:     #     e.encode(self.xxx)
+    # skeleton:     #     e.encode(self.yyy)
+    # skeleton:     #     self.persister.save(e.getvalue(), None)
+    # skeleton:
+    # skeleton: def _read_persist(self, data: bytes) -> None:
+    # skeleton:     """Restore the state saved before a crash."""
+    # skeleton:     if not data:  # a fresh start, with no state
+    # skeleton:         return
+    # skeleton:     # Your code here (3C).
+    # skeleton:     # Example:
+    # skeleton:     #     d = labgob.LabDecoder(data)
+    # skeleton:     #     try:
+    # skeleton:     #         xxx, yyy = d.decode(), d.decode()
+    # skeleton:     #     except labgob.LabgobError as e:
+    # skeleton:     #         raise RuntimeError(f"cannot decode persisted state: {e}") from e
+    # skeleton:     #     self.xxx, self.yyy = xxx, yyy
+    # skeleton:
     def persist_bytes(self) -> int:
         """Size of the persisted Raft state; the service uses it to decide when to snapshot."""
         with self.mu:
@@ -336,15 +407,28 @@ class Raft:
     # ------------------------------------------------------------ service API
 
     def get_state(self) -> tuple[int, bool]:
+        """This peer's current term, and whether it believes it is the leader."""
+        # skeleton: # Your code here (3A).
+        # skeleton: term, is_leader = 0, False
+        # skeleton: return term, is_leader
+        # solution begin
         with self.mu:
             return self.current_term, self.role is Role.LEADER
+        # solution end
 
     def start(self, command: Any) -> tuple[int, int, bool]:
-        """Append ``command`` to the log if leader and return (index, term, True) without waiting.
+        """Start agreement on ``command``; return (index, term, is_leader) at once.
 
-        The replicators are woken but not waited for: entries started while an
-        AppendEntries is in flight go out together in the next one.
+        Not the leader: is_leader is False. Otherwise the entry is appended and the call
+        returns without waiting: the command may never be committed (the leader may fail
+        or lose an election). The first index is 1; term is the current term.
         """
+        # skeleton: index, term, is_leader = -1, -1, True
+        # skeleton:
+        # skeleton: # Your code here (3B).
+        # skeleton:
+        # skeleton: return index, term, is_leader
+        # solution begin
         with self.mu:
             if self.role is not Role.LEADER or self.killed():
                 return -1, self.current_term, False
@@ -356,7 +440,9 @@ class Raft:
             self._advance_commit()  # a one-peer cluster commits at once
             self._wake_replicators()
             return index, self.current_term, True
+        # solution end
 
+    # solution begin
     def _wake_replicators(self) -> None:
         """There is news for every peer (entries or a commit index): send when no RPC is in flight."""
         for peer in range(len(self.peers)):
@@ -364,8 +450,12 @@ class Raft:
                 self._pending[peer] = True
                 self._repl_cond[peer].notify()
 
+    # solution end
     def snapshot(self, index: int, snapshot: bytes) -> None:
         """The service's state includes everything up to ``index``: drop that part of the log."""
+        # skeleton: # Your code here (3D).
+        # skeleton: pass
+        # solution begin
         with self.mu:
             if index <= self.log_base or index > self.commit_index:
                 return  # stale, or (a service bug) not committed yet
@@ -376,10 +466,14 @@ class Raft:
             if DEBUG:
                 dprint(SNAP, self.me, self.current_term, "snapshot through %d, %d entries left",
                        index, len(self.log) - 1)
+        # solution end
 
     def kill(self) -> None:
-        """Stop all threads; the applier then closes the apply channel."""
+        """Stop this peer (the tester's crash): its threads end soon, and apply_ch is closed."""
         self._dead.set()
+        # skeleton: # Your code here, if desired. Close apply_ch once nothing more will be sent on
+        # skeleton: # it: the service reading it (the RSM of Lab 4) waits for that.
+        # solution begin
         with self.mu:
             if DEBUG:
                 dprint(INFO, self.me, self.current_term, "killed")
@@ -387,9 +481,11 @@ class Raft:
             self._durable_cond.notify_all()
             for cond in self._repl_cond:
                 cond.notify_all()
+        # solution end
 
     # ---------------------------------------------------------------- election
 
+    # solution begin
     def _ticker(self) -> None:
         """Start an election whenever the election timer runs out (never while leader)."""
         while not self.killed():
@@ -466,8 +562,20 @@ class Raft:
             self._durable_cond.notify()
         self.match_index[self.me] = self._own_match()
 
+    # solution end
+    # skeleton: def _ticker(self) -> None:
+    # skeleton:     while not self.killed():
+    # skeleton:         # Your code here (3A).
+    # skeleton:         # Check whether a leader election should be started.
+    # skeleton:
+    # skeleton:         # Pause for a random time between 50 and 350 ms.
+    # skeleton:         time.sleep(random.uniform(0.05, 0.35))
+    # skeleton:
     def request_vote(self, args: RequestVoteArgs, reply: RequestVoteReply) -> None:
         """RequestVote handler: grant at most one vote per term, and only to an up-to-date log."""
+        # skeleton: # Your code here (3A, 3B).
+        # skeleton: pass
+        # solution begin
         with self.mu:
             if self.killed():
                 return
@@ -489,7 +597,22 @@ class Raft:
                 self._persist()
             gen = self._persist_gen
         self._await_durable(gen)  # a granted vote must outlive a crash
+        # solution end
+    # skeleton:
+    # skeleton: def _send_request_vote(self, server: int, args: RequestVoteArgs, reply: RequestVoteReply) -> bool:
+    # skeleton:     """Send a RequestVote RPC to peers[server] and fill in ``reply``; an example.
+    # skeleton:
+    # skeleton:     labrpc emulates a lossy network: peers may be unreachable, and requests and replies
+    # skeleton:     may be lost. call() sends the request and waits for the reply: True if a reply came
+    # skeleton:     in time, False if none did (a dead or unreachable peer, a lost request or reply),
+    # skeleton:     which may take a while. It always returns, unless the handler on the other side
+    # skeleton:     never does, so no timeout of your own is needed around it. The handler is named
+    # skeleton:     by class and method ("Raft.request_vote"); args and reply must be labgob-registered
+    # skeleton:     dataclasses, and the reply is filled in place. See labrpc/labrpc.py.
+    # skeleton:     """
+    # skeleton:     return self.peers[server].call("Raft.request_vote", args, reply)
 
+    # solution begin
     # ------------------------------------------------------------- replication
 
     def _replicator(self, peer: int) -> None:
@@ -797,13 +920,19 @@ class Raft:
             for peer in range(len(self.peers)):
                 if peer != self.me:
                     self._start_replicator(peer)
+    # solution end
 
 
 def make(peers: list[ClientEnd], me: int, persister: Persister, apply_ch: Channel) -> Raft:
     """Create a Raft peer (Go: Make). ``peers[me]`` is this peer's own end; all peers list
     the ends in the same order. Restores persisted state, starts the threads, returns at once."""
     rf = Raft(peers, me, persister, apply_ch)
+    # skeleton:
+    # skeleton: # start the ticker thread, which starts elections
+    # skeleton: threading.Thread(target=rf._ticker, name=f"raft{me}-ticker", daemon=True).start()
+    # solution begin
     rf._start_threads()
     if DEBUG:
         dprint(INFO, me, rf.current_term, "started, %d peers", len(peers))
+    # solution end
     return rf

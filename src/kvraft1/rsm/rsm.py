@@ -1,3 +1,11 @@
+# skeleton: """Lab 4A: a replicated state machine on top of Raft (Go: kvraft1/rsm/rsm.go).
+# skeleton:
+# skeleton: A server (the KV server of 4B, or the tests' counter) hands each request to ``submit``,
+# skeleton: which puts it in the Raft log and returns the state machine's answer once Raft has
+# skeleton: committed it and the RSM has applied it. Every replica applies the same requests in
+# skeleton: the same order, by calling ``sm.do_op`` on each committed entry.
+# skeleton: """
+# solution begin
 """Lab 4A: a replicated state machine on top of Raft (Go: kvraft1/rsm/rsm.go).
 
 A server hands each request to ``submit``, which proposes it to Raft wrapped in an
@@ -12,10 +20,13 @@ spurious errors.
 One reader thread applies committed entries to the state machine, in log order,
 and snapshots when Raft's persisted state grows past ``maxraftstate`` bytes.
 """
+# solution end
 
 from __future__ import annotations
 
+# solution begin
 import random
+# solution end
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -27,8 +38,10 @@ from labrpc import ClientEnd
 from raft1 import raft as raft1
 from tester1 import Persister
 
+# solution begin
 # How often a waiting submit checks that its leader still leads the same term.
 LEADERSHIP_CHECK_INTERVAL = 0.05  # seconds
+# solution end
 
 use_raft_state_machine = False  # Go's hook "to plug in another raft besides raft1"; unused
 
@@ -36,11 +49,15 @@ use_raft_state_machine = False  # Go's hook "to plug in another raft besides raf
 @labgob.register
 @dataclass
 class Op:
-    """What goes into the Raft log: the request, and who proposed it under which id."""
+    """What goes into the Raft log. Give every field a default (labgob decodes into an empty Op)."""
 
+    # skeleton: # Your definitions here.
+    # skeleton: pass
+    # solution begin
     me: int = 0
     id: int = 0
     req: Any = None
+    # solution end
 
 
 class StateMachine(Protocol):
@@ -51,6 +68,7 @@ class StateMachine(Protocol):
     def restore(self, data: bytes) -> None: ...
 
 
+# solution begin
 class _Waiter:
     """A submit waiting for its index to be applied."""
 
@@ -66,6 +84,7 @@ class _Waiter:
     def resolve(self, err: rpc.Err, result: Any = None) -> None:
         self.err, self.result = err, result
         self.done.set()
+# solution end
 
 
 class RSM:
@@ -76,6 +95,9 @@ class RSM:
         self.maxraftstate = maxraftstate
         self.sm = sm
         self.apply_ch: raftapi.Channel[raftapi.ApplyMsg] = raftapi.Channel()
+        # skeleton: self.rf: raftapi.Raft = raft1.make(servers, me, persister, self.apply_ch)
+        # skeleton: # Your code here: what the RSM keeps, and a thread that reads apply_ch.
+        # solution begin
         self._waiters: dict[int, _Waiter] = {}
         self._dead = False
         self._last_applied = 0
@@ -84,6 +106,7 @@ class RSM:
             sm.restore(snapshot)  # Raft resumes applying right after the snapshot
         self.rf: raftapi.Raft = raft1.make(servers, me, persister, self.apply_ch)
         threading.Thread(target=self._reader, name=f"rsm-reader-{me}", daemon=True).start()
+        # solution end
 
     def raft(self) -> raftapi.Raft:
         return self.rf
@@ -94,6 +117,15 @@ class RSM:
         Returns (ErrWrongLeader, None) if this server is not the leader, loses its
         leadership before the entry commits, or is killed.
         """
+        # skeleton: # Submit creates an Op, starts it in Raft with self.rf.start(op), and waits for it
+        # skeleton: # to be applied; it must return once this server has lost leadership, or once the
+        # skeleton: # RSM and Raft have been killed, so that the client can try another server.
+        # skeleton: # Snapshot with self.rf.snapshot() when self.rf.persist_bytes() exceeds
+        # skeleton: # maxraftstate bytes; with maxraftstate -1, never snapshot.
+        # skeleton:
+        # skeleton: # Your code here.
+        # skeleton: return rpc.ErrWrongLeader, None  # i'm dead, try another server.
+        # solution begin
         op = Op(self.me, random.getrandbits(62), req)
         with self._lock:
             if self._dead:
@@ -111,7 +143,9 @@ class RSM:
                         del self._waiters[index]
                 return rpc.ErrWrongLeader, None
         return waiter.err, waiter.result
+        # solution end
 
+    # solution begin
     def _reader(self) -> None:
         """Apply committed entries in order; stops when Raft closes the apply channel."""
         for msg in self.apply_ch:
@@ -153,6 +187,7 @@ class RSM:
             waiters = [self._waiters.pop(i) for i in stale]
         for w in waiters:
             w.resolve(rpc.ErrWrongLeader)  # their outcome is inside the snapshot, unknown to us
+    # solution end
 
 
 def make_rsm(servers: list[ClientEnd], me: int, persister: Persister, maxraftstate: int,

@@ -1,0 +1,32 @@
+"""Test results from a pytest --junitxml file: what the stress runner and the grader read."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    passed: bool
+    seconds: float
+    message: str = ""  # the failure's first line, if it failed
+
+
+def read(path: Path) -> list[Case]:
+    """The cases that ran (skipped ones left out); none if the file is missing."""
+    if not path.exists():
+        return []
+    cases = []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        if any(child.tag == "skipped" for child in case):
+            continue
+        failures = [child for child in case if child.tag in ("failure", "error")]
+        message = ""
+        if failures:
+            text = failures[0].get("message") or (failures[0].text or "")
+            message = text.strip().splitlines()[0] if text.strip() else failures[0].tag
+        cases.append(Case(case.get("name", "?"), not failures, float(case.get("time", "0")), message))
+    return cases
