@@ -77,8 +77,9 @@ def run_part(tree: Path, part: str, run: int, logs: Path) -> tuple[list[junit.Ca
         proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True,
                               timeout=LAB_LIMIT + 60)
         output = proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as e:
-        output = f"{e.stdout or ''}{e.stderr or ''}\ngrade: the part ran past {LAB_LIMIT + 60:.0f} s and was stopped"
+    except subprocess.TimeoutExpired as e:  # its output so far comes as bytes
+        partial = "".join(x.decode(errors="replace") if isinstance(x, bytes) else (x or "") for x in (e.stdout, e.stderr))
+        output = f"{partial}\ngrade: the part ran past {LAB_LIMIT + 60:.0f} s and was stopped"
     wall = time.monotonic() - began
     (logs / f"{part}-run{run}.log").write_text(output)
     return junit.read(xml), wall, output

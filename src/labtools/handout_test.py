@@ -260,3 +260,11 @@ def test_bad_arguments_are_named(tmp_path: Path) -> None:
                           ([str(tmp_path)], "has no src/ folder")]:
         r = _grader(*args, timeout=60)
         assert r.returncode == 2 and problem in r.stderr, (args, r.stderr)
+
+
+def test_a_part_that_runs_past_the_limit_is_stopped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "slow_test.py").write_text("import time\n\ndef test_slow():\n    time.sleep(60)\n")
+    monkeypatch.setitem(parts.PARTS, "3A", ["slow_test.py"])
+    monkeypatch.setattr(grade, "LAB_LIMIT", -57.0)  # the part's process gets 3 s
+    cases, wall, output = grade.run_part(tmp_path, "3A", 1, tmp_path)
+    assert cases == [] and wall < 30 and "the part ran past 3 s and was stopped" in output, output
