@@ -68,7 +68,7 @@ def assemble(student: Path, into: Path) -> list[str]:
 
 def run_part(tree: Path, part: str, run: int, logs: Path) -> tuple[list[junit.Case], float, str]:
     """One pytest process for ``part``: its cases, its wall time, and its output."""
-    xml = logs / f"{part}-run{run}.xml"
+    xml = (logs / f"{part}-run{run}.xml").resolve()  # pytest runs in tree, not here
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}",
            *parts.PARTS[part]]
     env = {k: v for k, v in os.environ.items() if k not in ("LABS_RACE", "PYTEST_ADDOPTS")}
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"grade: {e}", file=sys.stderr)
         return 2
-    out = args.out or Path("out") / "grade" / "results.json"
+    out = (args.out or Path("out") / "grade" / "results.json").resolve()  # the parts run in another folder
     began = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="labs-grade-"))
     try:

@@ -160,15 +160,16 @@ def test_a_handout_with_the_reference_files_passes(handouts: dict[str, Path], la
 
 # ------------------------------------------------------------------------------ the grader
 
-def _grader(*args: str, timeout: float = 280) -> subprocess.CompletedProcess[str]:
+def _grader(*args: str, timeout: float = 280, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-m", "labtools.grade", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "labtools.grade", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
 def _grade(student: Path, spec: str, tmp_path: Path, runs: int = 1) -> dict:
-    out = tmp_path / "results.json"
-    r = _grader("--parts", spec, "--runs", str(runs), "--out", str(out), str(student))
+    """Grade from tmp_path with a relative --out, as `make grade` gives one."""
+    out = tmp_path / "graded" / "results.json"
+    r = _grader("--parts", spec, "--runs", str(runs), "--out", "graded/results.json", str(student), cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     return json.loads(out.read_text())
 
