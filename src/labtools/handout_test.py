@@ -269,3 +269,13 @@ def test_a_part_that_runs_past_the_limit_is_stopped(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(grade, "LAB_LIMIT", -57.0)  # the part's process gets 3 s
     cases, wall, output = grade.run_part(tmp_path, "3A", 1, tmp_path)
     assert cases == [] and wall < 30 and "the part ran past 3 s and was stopped" in output, output
+
+
+def test_a_teardown_error_is_one_failed_test_not_two(tmp_path: Path) -> None:
+    (tmp_path / "report.xml").write_text(
+        '<testsuites><testsuite>'
+        '<testcase classname="src.raft1.raft_test" name="test_a" time="2.0"/>'
+        '<testcase classname="src.raft1.raft_test" name="test_a" time="0.5"><error message="teardown boom"/></testcase>'
+        '<testcase classname="src.raft1.raft_test" name="test_b" time="1.0"><skipped/></testcase>'
+        '</testsuite></testsuites>')
+    assert junit.read(tmp_path / "report.xml") == [junit.Case("test_a", False, 2.5, "teardown boom")]

@@ -16,10 +16,14 @@ class Case:
 
 
 def read(path: Path) -> list[Case]:
-    """The cases that ran (skipped ones left out); none if the file is missing."""
+    """The tests that ran (skipped ones left out), in order; none if the file is missing.
+
+    pytest writes a second <testcase> of the same name for an error in a test's teardown:
+    the two make one test here, which failed if either did.
+    """
     if not path.exists():
         return []
-    cases = []
+    cases: dict[tuple[str, str], Case] = {}
     for case in ET.parse(path).getroot().iter("testcase"):
         if any(child.tag == "skipped" for child in case):
             continue
@@ -28,5 +32,11 @@ def read(path: Path) -> list[Case]:
         if failures:
             text = failures[0].get("message") or (failures[0].text or "")
             message = text.strip().splitlines()[0] if text.strip() else failures[0].tag
-        cases.append(Case(case.get("name", "?"), not failures, float(case.get("time", "0")), message))
-    return cases
+        key = (case.get("classname", ""), case.get("name", "?"))
+        this = Case(key[1], not failures, float(case.get("time", "0")), message)
+        if key in cases:
+            first = cases[key]
+            this = Case(key[1], first.passed and this.passed, first.seconds + this.seconds,
+                        first.message or this.message)
+        cases[key] = this
+    return list(cases.values())
