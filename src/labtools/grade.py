@@ -77,6 +77,8 @@ def run_part(tree: Path, part: str, run: int, logs: Path) -> tuple[list[junit.Ca
         proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True,
                               timeout=LAB_LIMIT + 60)
         output = proc.stdout + proc.stderr
+        if proc.returncode not in (0, 1):  # 1: tests failed; others: interrupted, usage, crash
+            output += f"\ngrade: pytest exited with {proc.returncode}"
     except subprocess.TimeoutExpired as e:  # its output so far comes as bytes
         partial = "".join(x.decode(errors="replace") if isinstance(x, bytes) else (x or "") for x in (e.stdout, e.stderr))
         output = f"{partial}\ngrade: the part ran past {LAB_LIMIT + 60:.0f} s and was stopped"
@@ -109,7 +111,8 @@ def grade(student: Path, chosen: list[str], runs: int, tree: Path, logs: Path,
                          for c in cases if c.passed and c.seconds > TEST_LIMIT]
             if not cases:
                 tail = "\n".join(output.strip().splitlines()[-5:])
-                problems.append(f"run {run}: no test ran (collection failed?):\n{tail}")
+                problems.append(f"run {run}: no test result (collection failed, or pytest ended before its "
+                                f"report):\n{tail}")
             failed_now[part] = problems
         for part in chosen:
             lab = parts.lab_of(part)
