@@ -1,6 +1,6 @@
 """What the race detector costs: wall and CPU seconds per part, plain beside LABS_RACE=1.
 
-    .venv/bin/python bench/race_bench.py [--parts 3A,3B,...] [--runs N] [--quick]
+    .venv/bin/python bench/race_bench.py [--parts 3A,3B,4|all] [--runs N] [--quick]
 
 For each part of the Go suite, one plain pytest run and one under LABS_RACE=1 run side by
 side (each test process pins itself to a CPU of its own, so on two cores they do not share
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import IO
 
 import benchlib
-from labtools.parts import PARTS
+from labtools.parts import PARTS, select
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
@@ -59,14 +59,14 @@ def finish(proc: subprocess.Popen[bytes], log: IO[bytes], began: float) -> Run:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated, of " + ",".join(PARTS))
+    parser.add_argument("--parts", default="all", help="parts or labs, comma-separated: " + ",".join(PARTS))
     parser.add_argument("--runs", type=int, default=1, help="pairs of runs per part")
     parser.add_argument("--quick", action="store_true", help="one test of 3A only (a smoke test)")
     args = parser.parse_args()
-    parts = list(QUICK) if args.quick else [p.strip().upper() for p in args.parts.split(",") if p.strip()]
-    unknown = [p for p in parts if p not in PARTS]
-    if unknown:
-        parser.error(f"unknown part(s) {', '.join(unknown)}; the parts are {', '.join(PARTS)}")
+    try:
+        parts = list(QUICK) if args.quick else select(args.parts)
+    except ValueError as e:
+        parser.error(str(e))
 
     rows = []
     for part in parts:

@@ -18,18 +18,19 @@ named there are shadowed. The harness is never watched, so it may block and shar
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from labrace import blocking, happens, locks, lockset, report, stacks, threads
 from labrace.report import Report
 
-__all__ = ["WATCHED", "enabled", "install", "uninstall", "installed", "reset", "take", "Report"]
+__all__ = ["WATCHED", "enabled", "install", "uninstall", "installed", "watching", "reset", "take", "Report"]
 
 # The code a student writes, and the classes of it whose fields are checked (the issue's list).
 WATCHED: dict[str, tuple[str, ...]] = {
@@ -143,6 +144,21 @@ def uninstall() -> None:
     _files.clear()
     reset()
     report.take()
+
+
+@contextlib.contextmanager
+def watching(watched: Mapping[str, Iterable[str]]) -> Iterator[None]:
+    """The detector on ``watched`` instead, for a while (a test of the detector, or of wrong
+    code); whatever the session had installed is put back afterwards."""
+    was = installed()
+    uninstall()
+    install(watched)
+    try:
+        yield
+    finally:
+        uninstall()
+        if was:
+            install()
 
 
 def reset() -> None:

@@ -32,15 +32,8 @@ WATCH = {__name__: ("Node", "Server")}
 @pytest.fixture(autouse=True)
 def detector() -> Iterator[None]:
     """This module watched instead of the labs; the session's set-up restored afterwards."""
-    was = labrace.installed()
-    labrace.uninstall()
-    labrace.install(WATCH)
-    try:
+    with labrace.watching(WATCH):
         yield
-    finally:
-        labrace.uninstall()
-        if was:
-            labrace.install()
 
 
 def run(*targets: Callable[[], None], name: str = "worker") -> None:

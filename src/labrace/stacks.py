@@ -1,8 +1,8 @@
 """Call stacks for reports: a few frames of file:line and function, only the repository's own.
 
 Frames of the detector, of threading.py and of anything else outside src/ and the watched
-files (pytest, pluggy, the standard library) are left out: as in Go's reports, a stack starts at the line in question and
-ends where the lab's code was entered.
+files (pytest, pluggy, the standard library) are left out: as in Go's reports, a stack
+starts at the line in question and ends where the lab's code was entered.
 """
 
 from __future__ import annotations

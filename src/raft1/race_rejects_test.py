@@ -27,15 +27,8 @@ pytestmark = pytest.mark.labrace_exempt
 @pytest.fixture(autouse=True)
 def detector(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("VIS_ENABLE", "never")
-    was = labrace.installed()
-    labrace.uninstall()
-    labrace.install({**labrace.WATCHED, __name__: ()})
-    try:
+    with labrace.watching({**labrace.WATCHED, __name__: ()}):
         yield
-    finally:
-        labrace.uninstall()
-        if was:
-            labrace.install()
 
 
 def plug_in(monkeypatch: pytest.MonkeyPatch, cls: type[Raft]) -> None:
