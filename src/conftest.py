@@ -3,9 +3,15 @@
 import os
 import sys
 
-from labrpc.affinity import pin_to_one_cpu
+import labsim
 
-pytest_plugins = ["labfatal.plugin", "labrace.plugin", "pytester"]
+if labsim.enabled():
+    # Before anything of the labs is imported: a lock made at import time must be a simulated one.
+    labsim.install()
+
+from labrpc.affinity import pin_to_one_cpu  # noqa: E402
+
+pytest_plugins = ["labfatal.plugin", "labrace.plugin", "labsim.plugin", "pytester"]
 
 pin_to_one_cpu()
 

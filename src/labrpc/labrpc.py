@@ -129,6 +129,8 @@ class _Worker:
                 value, error = fn(), None
             except labfatal.FatalError as e:  # recorded already; the caller re-raises it
                 value, error = None, e
+            except SystemExit:  # the thread is being taken down (sys.exit, or a simulation's end)
+                raise
             except BaseException as e:
                 value, error = None, _handler_failed(e)
             result.set(value, error)
