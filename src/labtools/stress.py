@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -44,15 +45,20 @@ class RunResult:
     cases: list[tuple[str, bool, float]]  # (test name, passed, seconds)
     wall: float = 0.0  # seconds, the whole run
     cpu: float = 0.0  # user + system seconds of the run's process
+    seed: int | None = None  # the simulation's seed (LABS_SIM=1)
 
 
 def _parse_junit(path: Path) -> list[tuple[str, bool, float]]:
     return [(c.name, c.passed, c.seconds) for c in junit.read(path)]
 
 
-def run_once(index: int, pytest_args: list[str], disk: bool, workdir: Path) -> RunResult:
+def run_once(index: int, pytest_args: list[str], disk: bool, workdir: Path,
+             seed: int | None = None) -> RunResult:
     junit = workdir / f"run-{index}.xml"
     env = dict(os.environ)
+    if seed is not None:
+        env["LABS_SIM_SEED"] = str(seed)
+        env.setdefault("PYTHONHASHSEED", "0")
     if disk:
         env["PERSISTER_DISK"] = "1"
         env["PERSISTER_DIR"] = str(workdir / f"raft-data-{index}")
@@ -64,17 +70,29 @@ def run_once(index: int, pytest_args: list[str], disk: bool, workdir: Path) -> R
     _, status, usage = os.wait4(proc.pid, 0)  # wait4, for this child's own CPU time
     proc.returncode = os.waitstatus_to_exitcode(status)
     return RunResult(index, proc.returncode, output, _parse_junit(junit),
-                     time.monotonic() - t0, usage.ru_utime + usage.ru_stime)
+                     time.monotonic() - t0, usage.ru_utime + usage.ru_stime, seed)
+
+
+def simulated() -> bool:
+    return os.environ.get("LABS_SIM", "") not in ("", "0")
+
+
+def draw_seeds(runs: int, first: int | None) -> list[int]:
+    """One seed per run: first, first+1, ...; a random first one unless given."""
+    if first is None:
+        first = random.SystemRandom().randrange(1, 1_000_000_000)
+    return [first + i for i in range(runs)]
 
 
 def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Path,
-           console: Console) -> int:
-    """Run; returns the number of failed runs."""
+           console: Console, seeds: list[int] | None = None) -> int:
+    """Run; returns the number of failed runs. With ``seeds`` (simulation), run i takes seeds[i-1]."""
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("failed-run-*.log"):
-        old.unlink()  # a folder holds one stress run's failures
+    for old in [*out.glob("failed-run-*.log"), out / "failed-seeds.txt"]:
+        old.unlink(missing_ok=True)  # a folder holds one stress run's failures
     stats: dict[str, TestStats] = defaultdict(TestStats)
     failed_runs: list[int] = []
+    failed_seeds: list[int] = []
     run_times: list[tuple[float, float]] = []  # (wall, cpu) per run
     lock = threading.Lock()
     next_run = iter(range(1, runs + 1))
@@ -91,7 +109,8 @@ def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Pa
                     index = next(next_run, None)
                 if index is None:
                     return
-                result = run_once(index, pytest_args, disk, Path(tmp))
+                seed = seeds[index - 1] if seeds else None
+                result = run_once(index, pytest_args, disk, Path(tmp), seed)
                 bad = result.returncode != 0
                 with lock:
                     run_times.append((result.wall, result.cpu))
@@ -105,6 +124,8 @@ def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Pa
                     if bad:
                         failed_runs.append(index)
                         (out / f"failed-run-{index}.log").write_text(result.output)
+                        if seed is not None:
+                            failed_seeds.append(seed)
                     progress.update(task, advance=1, failed=len(failed_runs))
 
         threads = [threading.Thread(target=worker) for _ in range(max(1, parallel))]
@@ -127,11 +148,33 @@ def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Pa
         wall = sum(w for w, _ in run_times) / len(run_times)
         cpu = sum(c for _, c in run_times) / len(run_times)
         console.print(f"per run: {wall:.1f} s wall, {cpu:.1f} s CPU (user+sys), mean of {len(run_times)}")
+    if seeds:
+        console.print(f"simulation seeds {seeds[0]}..{seeds[-1]}" if seeds == list(range(seeds[0], seeds[0] + len(seeds)))
+                      else f"simulation seeds {','.join(map(str, seeds))}")
     if failed_runs:
         console.print(f"[red]{len(failed_runs)} of {runs} runs failed; their output is in {out}/failed-run-*.log")
+        if failed_seeds:
+            listed = ",".join(map(str, sorted(failed_seeds)))
+            (out / "failed-seeds.txt").write_text(listed + "\n")
+            console.print(f"[red]failed seeds: {listed} (in {out}/failed-seeds.txt); replay them with "
+                          f"make stress SIM=1 SEEDS={listed}" + (f" PART=\"{_part(pytest_args)}\"" if _part(pytest_args) else ""))
     else:
         console.print(f"[green]all {runs} runs passed")
     return len(failed_runs)
+
+
+def _part(pytest_args: list[str]) -> str:
+    return pytest_args[1] if pytest_args[:1] == ["-k"] else ""
+
+
+def _seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds must be integers separated by commas, not {text!r}") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("no seed given")
+    return seeds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,12 +184,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-p", "--parallel", type=int, default=2, help="runs at a time (default 2)")
     parser.add_argument("--disk", action="store_true", help="use the disk persister (PERSISTER_DISK=1)")
     parser.add_argument("--out", type=Path, default=Path("out/stress"), help="where failed runs' output goes")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="with LABS_SIM=1: the first run's seed (the next runs take the next ones)")
+    parser.add_argument("--seeds", type=_seed_list, default=None,
+                        help="with LABS_SIM=1: run exactly these seeds, e.g. 17,42 (replays failed runs)")
     parser.add_argument("pytest_args", nargs="*", help="more pytest arguments (files, -x, ...)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.parallel < 1:
         parser.error("--runs and --parallel must be at least 1")
+    if (args.seed is not None or args.seeds) and not simulated():
+        parser.error("--seed and --seeds need the simulation: set LABS_SIM=1 (make stress SIM=1)")
+    seeds = None
+    if simulated():
+        seeds = args.seeds or draw_seeds(args.runs, args.seed)
+        args.runs = len(seeds)
     pytest_args = (["-k", args.select] if args.select else []) + args.pytest_args
-    failures = stress(pytest_args, args.runs, args.parallel, args.disk, args.out, Console())
+    failures = stress(pytest_args, args.runs, args.parallel, args.disk, args.out, Console(), seeds)
     return 1 if failures else 0
 
 
