@@ -23,9 +23,10 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any, Callable, NoReturn
 
-__all__ = ["FatalError", "fatalf", "recorded", "take", "deferred", "install", "arm", "disarm"]
+__all__ = ["FatalError", "fatalf", "recorded", "take", "deferred", "install", "arm", "disarm",
+           "set_interrupter", "deliver"]
 
 _SIGNAL = signal.SIGUSR1
 
@@ -41,6 +42,9 @@ _installed = False  # a test session installed the signal handler
 _armed = False  # a test is running: the handler may raise in the main thread
 _deferred = 0  # depth of deferred() blocks on the main thread: record, but do not interrupt
 _held: str | None = None  # an interrupt that came inside a deferred() block, raised at its end
+# Another way to reach the main thread than a signal (labsim's scheduler, which must choose
+# when the main thread runs): called instead of sending it; returns False to send it after all.
+_interrupter: Callable[[], bool] | None = None
 
 
 def fatalf(fmt: str, *args: Any) -> NoReturn:
@@ -56,9 +60,21 @@ def fatalf(fmt: str, *args: Any) -> NoReturn:
             _pending = msg
     if not _installed:
         os._exit(1)  # no test session to fail: end the process, as Go's log.Fatalf does
-    if interrupt:
+    if interrupt and (_interrupter is None or not _interrupter()):
         signal.pthread_kill(threading.main_thread().ident, _SIGNAL)
     raise FatalError(msg)
+
+
+def set_interrupter(interrupter: Callable[[], bool] | None) -> None:
+    """Interrupt the main thread with ``interrupter`` instead of a signal; it must arrange for
+    the main thread to call ``deliver()`` and return True, or return False for the signal."""
+    global _interrupter
+    _interrupter = interrupter
+
+
+def deliver() -> None:
+    """On the main thread: what the signal's handler does (raise the pending FatalError)."""
+    _on_signal(_SIGNAL, None)
 
 
 def recorded() -> list[str]:

@@ -89,6 +89,15 @@ def test_without_preemption_only_blocking_switches_threads():
     assert counters == {9}, "with no preemption the lock holds of one thread run back to back"
 
 
+def test_a_fatal_error_in_another_thread_ends_the_test_s_wait_at_once_and_at_the_same_time():
+    """labfatal's interrupt is a scheduling decision in simulation, not a signal: it repeats."""
+    runs = [scenario("fatal_while_sleeping", seed)["value"] for seed in (1, 1, 2)]
+    for r in runs:
+        assert r["raised"] == "apply error: index 7" and r["recorded"] == ["apply error: index 7"]
+        assert 1.25 <= r["at"] < 1.3, "the 30 s sleep ends when the error is raised, not after"
+    assert runs[0] == runs[1]
+
+
 # --- the report of a run that cannot go on -------------------------------------------------
 
 def test_a_deadlock_is_a_report_that_names_each_lock_its_holder_and_where_it_was_taken():

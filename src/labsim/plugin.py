@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import labsim
+from labsim.scheduler import MONOTONIC_BASE
 
 EXEMPT = "labsim_exempt"
 FORCED = "labsim"
@@ -97,6 +98,8 @@ def _reset_process_state() -> None:
     labrpc_module._pool = labrpc_module._HandlerPool()
     import tester1.config as config_module  # seeds `random` once per process: done, before any run
     config_module._first = False
+    import raft1.util as debug_log  # its timestamps count from the start of the test's clock
+    debug_log._start = MONOTONIC_BASE
 
 
 def replay_command(nodeid: str, seed: int) -> str:

@@ -187,7 +187,9 @@ def sleep(secs: float) -> None:
     if secs == 0:
         sim.point(rec)
         return
-    sim.block(rec, None, sim.now + secs, f"sleep({secs:g})")
+    deadline = sim.now + secs
+    while sim.now < deadline:  # woken early only to run something (labfatal's interrupt): sleep on
+        sim.block(rec, None, deadline, f"sleep({secs:g})")
 
 
 def urandom(n: int) -> bytes:
@@ -296,6 +298,19 @@ def install() -> None:
     time.time_ns = wall_time_ns
     time.sleep = sleep
     os.urandom = urandom
+    import labfatal  # after the swap: its lock, made at import, is a simulated one
+    labfatal.set_interrupter(_interrupt_main)
+
+
+def _interrupt_main() -> bool:
+    """labfatal's interrupt of the test's thread, as a scheduling decision instead of a signal."""
+    sim, rec = _here()
+    if sim is None:
+        return False
+    if rec is not sim.main and not rec.killed and not sim.draining:
+        import labfatal
+        sim.call_in_main(rec, labfatal.deliver)
+    return True  # while the run is taken down, the recorded error fails the test at its end
 
 
 def installed() -> bool:

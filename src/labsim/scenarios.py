@@ -178,6 +178,25 @@ def left_running() -> dict[str, Any]:
     return {"cleaned": cleaned}
 
 
+@scenario
+def fatal_while_sleeping() -> dict[str, Any]:
+    """A fatal error in another thread ends the test's thread's sleep at once, at a set virtual time."""
+    import labfatal
+    labfatal.install()
+    labfatal.arm()
+
+    def checker() -> None:
+        time.sleep(1.25)
+        labfatal.fatalf("apply error: %s", "index 7")
+
+    threading.Thread(target=checker, name="checker").start()
+    try:
+        time.sleep(30)
+    except labfatal.FatalError as e:
+        return {"raised": str(e), "at": _virtual(), "recorded": labfatal.take()}
+    return {"raised": None, "at": _virtual()}
+
+
 def run(name: str, seed: int, preempt: float) -> dict[str, Any]:
     labsim.install()
     result: dict[str, Any] = {"scenario": name, "seed": seed}

@@ -63,7 +63,7 @@ class SimThread:
         self.gen = 0  # bumped on every wake-up, so that a stale timer is ignored
         self.timed_out = False
         self.killed = False
-        self.pending: BaseException | None = None  # raised where it wakes (a failure, in the test's thread)
+        self.pending: Callable[[], None] | None = None  # run where it wakes: it may raise
         self.kills = 0  # primitives it called after being killed
 
     @property
@@ -94,6 +94,9 @@ class Simulation:
         self.dead = False  # ended: every primitive falls back to real behaviour
         self.draining = False
         self.failure: SimulationFailure | None = None
+        # An exception a signal handler raised in the test's thread while it waited for its
+        # baton (labfatal's fatal error, a timeout): the running thread hands the baton over.
+        self.interrupted: BaseException | None = None
         self._describe = describe
         self.main = self._register(main_thread, _thread.get_ident())  # it holds its baton: it runs
         self.current = self.main
@@ -137,6 +140,9 @@ class Simulation:
         self.now += self.step_cost
         if self.timers and self.timers[0][0] <= self.now:
             self._fire_due()
+        if self.interrupted is not None and rec is not self.main and not self.draining:
+            self._deliver_interrupt(rec)
+            return
         if self.draining or len(self.runnable) < 2 or self.rng.random() >= self.preempt:
             return
         nxt = self.runnable[self.rng.randrange(len(self.runnable))]
@@ -180,6 +186,9 @@ class Simulation:
         self.runnable.append(rec)
 
     def _run_next(self, rec: SimThread, *, parking: bool) -> None:
+        if self.interrupted is not None and rec is not self.main and not self.draining:
+            self._deliver_interrupt(rec, parking=parking)
+            return
         while not self.runnable:
             self._advance_clock(rec, parking)
         nxt = self.runnable[self.rng.randrange(len(self.runnable))] if len(self.runnable) > 1 \
@@ -233,11 +242,28 @@ class Simulation:
         if parking:
             self._park(rec)
 
-    def _park(self, rec: SimThread) -> None:
-        rec.baton.acquire()
-        if rec.pending is not None:
-            exc, rec.pending = rec.pending, None
+    def _deliver_interrupt(self, rec: SimThread, *, parking: bool = True) -> None:
+        """Run the test's thread now, so that it raises what interrupted it."""
+        exc, self.interrupted = self.interrupted, None
+        self._raise_in_main(rec, exc, parking=parking)
+
+    def _raise_in_main(self, rec: SimThread, exc: BaseException, *, parking: bool) -> None:
+        def throw() -> None:
             raise exc
+        self.call_in_main(rec, throw, parking=parking)
+
+    def call_in_main(self, rec: SimThread, action: Callable[[], None], *, parking: bool = True) -> None:
+        """Run the test's thread next, and have it call ``action`` where it waits (Go's log.Fatalf
+        ending a test that sleeps: labfatal's interrupt, without a signal's real timing)."""
+        self.main.pending = action
+        self._make_runnable(self.main)
+        self._hand_to(rec, self.main, parking=parking)
+
+    def _park(self, rec: SimThread) -> None:
+        self._wait_for_baton(rec)
+        if rec.pending is not None:
+            action, rec.pending = rec.pending, None
+            action()
         if rec.killed:
             raise SimExit()
 
@@ -253,11 +279,9 @@ class Simulation:
             if rec.state is BLOCKED:
                 self._make_runnable(rec)
             raise failure
-        self.main.pending = failure
-        self._make_runnable(self.main)
         if rec.state is not DONE:
             rec.killed = True
-        self._hand_to(rec, self.main, parking=parking)
+        self._raise_in_main(rec, failure, parking=parking)
         if parking:
             raise SimExit()
 
@@ -274,8 +298,19 @@ class Simulation:
             self._park_main()
         self.dead = True
 
+    def _wait_for_baton(self, rec: SimThread) -> None:
+        while True:
+            try:
+                rec.baton.acquire()
+                return
+            except BaseException as exc:  # a signal handler raised in the test's thread
+                if self.interrupted is None and rec.pending is None:
+                    self.interrupted = exc  # the running thread passes the baton at its next point
+                if self.dead:
+                    raise
+
     def _park_main(self) -> None:
-        self.main.baton.acquire()
+        self._wait_for_baton(self.main)
         self.main.pending = None
 
     def abort(self) -> None:

@@ -7,7 +7,7 @@ skeletons of the files a student writes (see labtools.skeleton), with no solutio
 A handout for one lab holds that lab's packages and what they stand on: Lab 2 kvsrv1,
 Lab 3 raft1, Lab 4 raft1 and kvraft1 (the student brings the Raft of Lab 3), each with the
 infrastructure (labgob, labrpc, raftapi, tester1, kvtest1, models1, porcupine, labfatal,
-labrace) and the workbench tools a student uses (stress, logview, compare, the grader).
+labrace, labsim) and the workbench tools a student uses (stress, logview, compare, the grader).
 Left out: the tests that judge the harness with the reference's own internals, the
 benchmarks, and the repository's CI tooling. It gets a Makefile and a README of its own.
 """
@@ -24,7 +24,7 @@ from labtools import skeleton
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository: src/labtools/handout.py
 
-COMMON = ["conftest.py", "labgob", "labrpc", "raftapi", "tester1", "labfatal", "labrace", "porcupine",
+COMMON = ["conftest.py", "labgob", "labrpc", "raftapi", "tester1", "labfatal", "labrace", "labsim", "porcupine",
           "models1", "kvtest1", "kvsrv1/__init__.py", "kvsrv1/rpc", "labtools/__init__.py",
           "labtools/stress.py", "labtools/logview.py", "labtools/compare.py", "labtools/junit.py",
           "labtools/parts.py", "labtools/skeleton.py", "labtools/handout.py", "labtools/grade.py",

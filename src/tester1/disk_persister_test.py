@@ -178,6 +178,7 @@ _CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.labsim_exempt  # it kills a child process at random moments of real time
 def test_sigkill_at_random_moments_leaves_a_complete_pair(tmp_path: Path):
     """Beyond Go: 100 crashes mid-write; every time the files are one complete, earlier save."""
     folder = tmp_path / "crash" / "inc-1"
