@@ -225,3 +225,28 @@ def test_a_bad_setting_is_a_clear_error(monkeypatch, name, value, message):
     monkeypatch.setattr(labsim, "_seed", None)
     with pytest.raises(SystemExit, match=message):
         labsim.seed() if name == "LABS_SIM_SEED" else labsim.preempt()
+
+
+def test_the_stress_runner_gives_each_run_a_seed_and_lists_the_failed_ones(tmp_path):
+    seeds = range(1, 7)
+    failing = [seed for seed in seeds if _session(tmp_path, seed, "racy_test.py").returncode != 0]
+    assert failing and len(failing) < len(seeds), f"failing seeds {failing}: no contrast to check"
+    out = tmp_path / "stress"
+    cmd = [sys.executable, "-m", "labtools.stress", "-n", str(len(seeds)), "-p", "2", "--seed", "1",
+           "--out", str(out), "--", "-o", "python_files=*_test.py", "--rootdir", str(tmp_path), "racy_test.py"]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env=_env(LABS_SIM="1", LABS_SIM_PREEMPT="0.3"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (out / "failed-seeds.txt").read_text().strip() == ",".join(map(str, failing))
+    assert f"SEEDS={','.join(map(str, failing))}" in " ".join(proc.stdout.split())
+
+    again = subprocess.run([*cmd[:3], "--seeds", ",".join(map(str, failing)), *cmd[9:]], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=300,
+                           env=_env(LABS_SIM="1", LABS_SIM_PREEMPT="0.3"))
+    assert again.returncode == 1 and f"{len(failing)} of {len(failing)} runs failed" in again.stdout, again.stdout
+
+
+def test_the_stress_runner_refuses_seeds_without_the_simulation(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "labtools.stress", "--seeds", "1,2"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, env=_env())
+    assert proc.returncode == 2 and "need the simulation: set LABS_SIM=1" in proc.stderr
