@@ -250,3 +250,25 @@ def test_the_stress_runner_refuses_seeds_without_the_simulation(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "labtools.stress", "--seeds", "1,2"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60, env=_env())
     assert proc.returncode == 2 and "need the simulation: set LABS_SIM=1" in proc.stderr
+
+
+def _raft_run(seed: int, report: Path) -> str:
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+                           "src/raft1/raft_test.py::test_initial_election_3a",
+                           "src/raft1/raft_test.py::test_basic_agree_3b"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env=_env(LABS_SIM="1", LABS_SIM_SEED=str(seed), LABS_SIM_REPORT=str(report)))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    return re.sub(r" in [0-9.]+s\b", "", proc.stdout)  # pytest's own real-time total
+
+
+def test_raft_tests_repeat_byte_for_byte_under_one_seed_and_differ_under_another(tmp_path):
+    outputs, digests = [], []
+    for i, seed in enumerate((7, 7, 8)):
+        report = tmp_path / f"{i}.jsonl"
+        outputs.append(_raft_run(seed, report))
+        digests.append([json.loads(line)["digest"] for line in report.read_text().splitlines()])
+    assert outputs[0] == outputs[1], "the same seed must give the same output, byte for byte"
+    assert digests[0] == digests[1] and len(digests[0]) == 2
+    assert digests[2][0] != digests[0][0] and digests[2][1] != digests[0][1]
+    assert "#RPCs" in outputs[0] and "labsim: seed 7, 2 test(s) simulated" in outputs[0]
