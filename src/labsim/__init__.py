@@ -22,7 +22,7 @@ from labsim.primitives import active, begin, end, install, installed
 from labsim.report import describe
 from labsim.scheduler import SimExit, Simulation, SimulationFailure
 
-__all__ = ["enabled", "install", "installed", "active", "seed", "preempt", "simulation",
+__all__ = ["enabled", "install", "installed", "active", "seed", "preempt", "schedule", "simulation",
            "Simulation", "SimExit", "SimulationFailure"]
 
 DEFAULT_PREEMPT = 0.05
@@ -63,8 +63,22 @@ def preempt() -> float:
     return p
 
 
+def schedule() -> dict[str, object]:
+    """The scheduling policy and its settings: LABS_SIM_SCHEDULE=random (the default) or pct,
+    with LABS_SIM_PCT_DEPTH (3) and LABS_SIM_PCT_STEPS (100000) for pct."""
+    name = os.environ.get("LABS_SIM_SCHEDULE", "random") or "random"
+    if name not in ("random", "pct"):
+        raise SystemExit(f"labsim: LABS_SIM_SCHEDULE must be random or pct, not {name!r}")
+    depth = int(_env_number("LABS_SIM_PCT_DEPTH", int, 3))  # type: ignore[arg-type]
+    steps = int(_env_number("LABS_SIM_PCT_STEPS", int, 100_000))  # type: ignore[arg-type]
+    if depth < 1 or steps < 1:
+        raise SystemExit("labsim: LABS_SIM_PCT_DEPTH and LABS_SIM_PCT_STEPS must be at least 1")
+    return {"schedule": name, "pct_depth": depth, "pct_steps": steps}
+
+
 @contextlib.contextmanager
-def simulation(seed: int, *, limit: float, preempt: float = DEFAULT_PREEMPT) -> Iterator[Simulation]:
+def simulation(seed: int, *, limit: float, preempt: float = DEFAULT_PREEMPT,
+               **policy: object) -> Iterator[Simulation]:
     """Run the body in the calling thread as one simulation, and take its threads down after.
 
     labsim must be installed. On leaving, every thread the body started and left running is
@@ -74,7 +88,7 @@ def simulation(seed: int, *, limit: float, preempt: float = DEFAULT_PREEMPT) -> 
         raise RuntimeError("labsim: install() must run before a simulation (set LABS_SIM=1)")
     random.seed(f"labsim-random-{seed}")
     sim = Simulation(seed, limit=limit, preempt=preempt, main_thread=threading.current_thread(),
-                     describe=describe)
+                     describe=describe, **policy)  # type: ignore[arg-type]
     begin(sim)
     try:
         yield sim

@@ -35,9 +35,9 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def scenario(name: str, seed: int, preempt: float = 0.3) -> dict:
+def scenario(name: str, seed: int, preempt: float = 0.3, **env: str) -> dict:
     proc = subprocess.run([sys.executable, "-m", "labsim.scenarios", name, str(seed), str(preempt)],
-                          capture_output=True, text=True, env=_env(), timeout=120)
+                          capture_output=True, text=True, env=_env(**env), timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -82,6 +82,16 @@ def test_the_scheduler_finds_interleavings_that_lose_updates():
     assert any(c < 9 for c in counters.values()), f"no seed interleaved the threads: {counters}"
     lost = next(seed for seed, c in counters.items() if c < 9)
     assert scenario("lost_update", lost)["value"]["counter"] == counters[lost]
+
+
+def test_pct_finds_them_too_and_a_seed_repeats_its_schedule():
+    pct = {"LABS_SIM_SCHEDULE": "pct", "LABS_SIM_PCT_STEPS": "200"}
+    runs = {seed: scenario("lost_update", seed, **pct) for seed in range(1, 9)}
+    lost = [seed for seed, r in runs.items() if r["value"]["counter"] < 9]
+    assert lost and len(lost) < len(runs), f"pct lost updates under seeds {lost} of 1-8"
+    again = scenario("lost_update", lost[0], **pct)
+    assert again["digest"] == runs[lost[0]]["digest"] and again["value"] == runs[lost[0]]["value"]
+    assert scenario("lost_update", lost[0])["digest"] != again["digest"], "pct is not the random walk"
 
 
 def test_without_preemption_only_blocking_switches_threads():
@@ -210,21 +220,24 @@ def test_a_session_reports_each_test_s_digest_and_they_repeat(tmp_path):
 
 def test_replay_command_names_the_settings_of_the_run(monkeypatch):
     monkeypatch.setenv("LABS_SIM_PREEMPT", "0.2")
+    monkeypatch.setenv("LABS_SIM_SCHEDULE", "pct")
     monkeypatch.setenv("PYTHONHASHSEED", "0")
     line = plugin.replay_command("src/raft1/raft_test.py::test_x", 42)
-    assert line == ("LABS_SIM=1 LABS_SIM_SEED=42 LABS_SIM_PREEMPT=0.2 PYTHONHASHSEED=0 "
+    assert line == ("LABS_SIM=1 LABS_SIM_SEED=42 LABS_SIM_PREEMPT=0.2 LABS_SIM_SCHEDULE=pct PYTHONHASHSEED=0 "
                     ".venv/bin/python -m pytest src/raft1/raft_test.py::test_x")
 
 
-@pytest.mark.parametrize("name,value,message", [
-    ("LABS_SIM_SEED", "seven", "LABS_SIM_SEED must be an integer"),
-    ("LABS_SIM_PREEMPT", "2", "LABS_SIM_PREEMPT must be between 0 and 1"),
+@pytest.mark.parametrize("name,value,message,read", [
+    ("LABS_SIM_SEED", "seven", "LABS_SIM_SEED must be an integer", labsim.seed),
+    ("LABS_SIM_PREEMPT", "2", "LABS_SIM_PREEMPT must be between 0 and 1", labsim.preempt),
+    ("LABS_SIM_SCHEDULE", "fair", "LABS_SIM_SCHEDULE must be random or pct, not 'fair'", labsim.schedule),
+    ("LABS_SIM_PCT_DEPTH", "0", "must be at least 1", labsim.schedule),
 ])
-def test_a_bad_setting_is_a_clear_error(monkeypatch, name, value, message):
+def test_a_bad_setting_is_a_clear_error(monkeypatch, name, value, message, read):
     monkeypatch.setenv(name, value)
     monkeypatch.setattr(labsim, "_seed", None)
     with pytest.raises(SystemExit, match=message):
-        labsim.seed() if name == "LABS_SIM_SEED" else labsim.preempt()
+        read()
 
 
 def test_the_stress_runner_gives_each_run_a_seed_and_lists_the_failed_ones(tmp_path):

@@ -64,8 +64,11 @@ def _preload() -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     if not labsim.enabled():
         return []
+    policy = labsim.schedule()
+    how = (f"pct, depth {policy['pct_depth']} over {policy['pct_steps']} steps" if policy["schedule"] == "pct"
+           else f"random, preemption {labsim.preempt()}")
     lines = [f"labsim: simulation, seed {labsim.seed()} (LABS_SIM_SEED={labsim.seed()} repeats this run), "
-             f"preemption {labsim.preempt()}"]
+             f"schedule {how}"]
     if "PYTHONHASHSEED" not in os.environ:
         lines.append("labsim: PYTHONHASHSEED is not set, so the order of sets of strings may differ "
                      "between runs; set it (make test SIM=1 does) for runs that repeat exactly")
@@ -103,9 +106,10 @@ def _reset_process_state() -> None:
 
 
 def replay_command(nodeid: str, seed: int) -> str:
-    env = [f"LABS_SIM=1", f"LABS_SIM_SEED={seed}"]
-    if "LABS_SIM_PREEMPT" in os.environ:
-        env.append(f"LABS_SIM_PREEMPT={os.environ['LABS_SIM_PREEMPT']}")
+    env = ["LABS_SIM=1", f"LABS_SIM_SEED={seed}"]
+    for name in ("LABS_SIM_PREEMPT", "LABS_SIM_SCHEDULE", "LABS_SIM_PCT_DEPTH", "LABS_SIM_PCT_STEPS"):
+        if os.environ.get(name):
+            env.append(f"{name}={os.environ[name]}")
     if "PYTHONHASHSEED" in os.environ:
         env.append(f"PYTHONHASHSEED={os.environ['PYTHONHASHSEED']}")
     return " ".join(env) + " .venv/bin/python -m pytest " + shlex.quote(nodeid)
@@ -119,7 +123,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     _reset_process_state()
     outcome = "failed"
     try:
-        with labsim.simulation(seed, limit=_limit(pyfuncitem), preempt=labsim.preempt()) as sim:
+        with labsim.simulation(seed, limit=_limit(pyfuncitem), preempt=labsim.preempt(),
+                               **labsim.schedule()) as sim:
             result = yield
         outcome = "passed"
         return result

@@ -201,7 +201,7 @@ def run(name: str, seed: int, preempt: float) -> dict[str, Any]:
     labsim.install()
     result: dict[str, Any] = {"scenario": name, "seed": seed}
     try:
-        with labsim.simulation(seed, limit=120, preempt=preempt) as sim:
+        with labsim.simulation(seed, limit=120, preempt=preempt, **labsim.schedule()) as sim:
             result["value"] = SCENARIOS[name]()
     except labsim.SimulationFailure as e:
         result["failure"] = str(e)

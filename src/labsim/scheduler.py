@@ -22,6 +22,8 @@ import struct
 import sys
 from typing import Any, Callable
 
+from labsim.policy import PCT, RandomWalk
+
 RUNNABLE, BLOCKED, DONE = "runnable", "blocked", "done"
 
 MONOTONIC_BASE = 100_000.0  # what time.monotonic() reads when a simulation starts
@@ -75,12 +77,19 @@ class Simulation:
     """One test's run: its threads, its clock, its timers and its random choices."""
 
     def __init__(self, seed: int, *, limit: float, preempt: float, main_thread: Any,
-                 describe: Callable[["Simulation", str], str], step_cost: float = STEP_COST) -> None:
+                 describe: Callable[["Simulation", str], str], step_cost: float = STEP_COST,
+                 schedule: str = "random", pct_depth: int = 3, pct_steps: int = 100_000) -> None:
         self.seed = seed
         self.step_cost = step_cost
         self.rng = random.Random(f"labsim-schedule-{seed}")
         self.limit = limit  # virtual seconds the test may last
-        self.preempt = preempt  # chance of a switch at each point
+        self.changed = False  # the runnable set changed since the policy last chose (PCT reads it)
+        if schedule == "random":
+            self.policy: RandomWalk | PCT = RandomWalk(preempt)
+        elif schedule == "pct":
+            self.policy = PCT(self, pct_depth, pct_steps)
+        else:
+            raise ValueError(f"labsim: unknown schedule {schedule!r}: random or pct")
         self.now = 0.0  # virtual seconds since the start
         self.threads: dict[int, SimThread] = {}  # OS ident -> record
         self.by_sid: list[SimThread] = []
@@ -107,6 +116,9 @@ class Simulation:
         rec = SimThread(len(self.by_sid), thread)
         self.by_sid.append(rec)
         self.runnable.append(rec)
+        self.changed = True
+        if isinstance(self.policy, PCT):
+            self.policy.spawned(self, rec)
         if ident is not None:
             self.threads[ident] = rec
         return rec
@@ -143,10 +155,10 @@ class Simulation:
         if self.interrupted is not None and rec is not self.main and not self.draining:
             self._deliver_interrupt(rec)
             return
-        if self.draining or len(self.runnable) < 2 or self.rng.random() >= self.preempt:
+        if self.draining:
             return
-        nxt = self.runnable[self.rng.randrange(len(self.runnable))]
-        if nxt is not rec:
+        nxt = self.policy.at_point(self, rec)
+        if nxt is not None and nxt is not rec:
             self._hand_to(rec, nxt, parking=True)
 
     def block(self, rec: SimThread, obj: Any, deadline: float | None, what: str) -> bool:
@@ -184,6 +196,7 @@ class Simulation:
         rec.waiting = None
         rec.deadline = None
         self.runnable.append(rec)
+        self.changed = True
 
     def _run_next(self, rec: SimThread, *, parking: bool) -> None:
         if self.interrupted is not None and rec is not self.main and not self.draining:
@@ -191,9 +204,7 @@ class Simulation:
             return
         while not self.runnable:
             self._advance_clock(rec, parking)
-        nxt = self.runnable[self.rng.randrange(len(self.runnable))] if len(self.runnable) > 1 \
-            else self.runnable[0]
-        self._hand_to(rec, nxt, parking=parking)
+        self._hand_to(rec, self.policy.pick(self), parking=parking)
 
     def _advance_clock(self, rec: SimThread, parking: bool) -> None:
         """No thread can run: fire the earliest timer, or fail if there is none before the limit."""
