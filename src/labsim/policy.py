@@ -21,6 +21,9 @@ class RandomWalk:
     def __init__(self, preempt: float) -> None:
         self.preempt = preempt
 
+    def spawned(self, sim: "Simulation", rec: "SimThread") -> None:
+        pass
+
     def at_point(self, sim: "Simulation", rec: "SimThread") -> "SimThread | None":
         if len(sim.runnable) < 2 or sim.rng.random() >= self.preempt:
             return None

@@ -5,8 +5,9 @@ and waits on it otherwise. A thread gives up its baton only at a synchronization
 lock, a sleep, a thread start or exit, and everything built on them: conditions, events,
 queues, RPCs), so between two points it runs alone and nothing it does can interleave with
 another thread. At each point the scheduler may hand the baton to another runnable thread,
-chosen by its own random stream; when no thread can run, the clock jumps to the earliest
-timer. CPU time costs no virtual time.
+chosen by a policy that draws on the seed's stream (labsim.policy); when no thread can run,
+the clock jumps to the earliest timer. Python's CPU time is not measured (it would not
+repeat): each step moves the clock by STEP_COST instead.
 
 The sequence of choices is hashed into a digest: the same seed and the same code give the
 same schedule, and so the same digest.
@@ -19,7 +20,6 @@ import hashlib
 import heapq
 import random
 import struct
-import sys
 from typing import Any, Callable
 
 from labsim.policy import PCT, RandomWalk
@@ -44,14 +44,14 @@ class SimExit(SystemExit):
 
 
 class SimulationFailure(AssertionError):
-    """The run cannot go on: a deadlock, the test's time limit, or busy waiting."""
+    """The run cannot go on: a deadlock, or no thread can run before the test's time limit."""
 
 
 class SimThread:
     """The scheduler's record of one simulated thread."""
 
     __slots__ = ("sid", "thread", "baton", "state", "waiting", "what", "deadline", "gen",
-                 "timed_out", "killed", "pending", "kills")
+                 "timed_out", "killed", "pending")
 
     def __init__(self, sid: int, thread: Any) -> None:
         self.sid = sid  # 0 for the test's own thread, then in order of start
@@ -66,7 +66,6 @@ class SimThread:
         self.timed_out = False
         self.killed = False
         self.pending: Callable[[], None] | None = None  # run where it wakes: it may raise
-        self.kills = 0  # primitives it called after being killed
 
     @property
     def name(self) -> str:
@@ -117,8 +116,7 @@ class Simulation:
         self.by_sid.append(rec)
         self.runnable.append(rec)
         self.changed = True
-        if isinstance(self.policy, PCT):
-            self.policy.spawned(self, rec)
+        self.policy.spawned(self, rec)
         if ident is not None:
             self.threads[ident] = rec
         return rec
@@ -339,6 +337,3 @@ class Simulation:
         d = self._digest.copy()
         d.update(struct.pack("<QQd", self.steps, self.switches, self.now))
         return d.hexdigest()[:16]
-
-    def frames(self) -> dict[int, Any]:
-        return sys._current_frames()
