@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import sys
@@ -57,3 +58,25 @@ def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]
     for row in rows:
         table.add_row(*row)
     console.print(table)
+
+
+# The part-by-part benchmarks (race_bench, sim_bench) run pytest on the parts of labtools.parts;
+# --quick runs one test of 3A instead, as a smoke test.
+QUICK_PARTS = {"3A": ["src/raft1/raft_test.py", "-k", "3A and initial_election"]}
+
+
+def add_part_arguments(parser: argparse.ArgumentParser, default: str) -> None:
+    from labtools.parts import PARTS
+    parser.add_argument("--parts", default=default, help="parts or labs, comma-separated: " + ",".join(PARTS))
+    parser.add_argument("--quick", action="store_true", help="one test of 3A only (a smoke test)")
+
+
+def chosen_parts(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, list[str]]:
+    """part -> the pytest arguments that select it, as --parts and --quick ask."""
+    from labtools.parts import PARTS, select
+    if args.quick:
+        return dict(QUICK_PARTS)
+    try:
+        return {part: PARTS[part] for part in select(args.parts)}
+    except ValueError as e:
+        parser.error(str(e))

@@ -21,11 +21,8 @@ from dataclasses import dataclass
 from typing import IO
 
 import benchlib
-from labtools.parts import PARTS, select
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-
-QUICK = {"3A": ["src/raft1/raft_test.py", "-k", "3A and initial_election"]}  # one test, ~4 s
 
 
 @dataclass(frozen=True)
@@ -36,12 +33,12 @@ class Run:
     reports: int
 
 
-def start(part: str, race: bool, quick: bool) -> tuple[subprocess.Popen[bytes], IO[bytes], float]:
+def start(selection: list[str], race: bool) -> tuple[subprocess.Popen[bytes], IO[bytes], float]:
     env = dict(os.environ)
     env.pop("LABS_RACE", None)
     if race:
         env["LABS_RACE"] = "1"
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(QUICK if quick else PARTS)[part]]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection]
     log = tempfile.TemporaryFile()  # a file, not a pipe: an unread pipe would stall the other run
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     return proc, log, time.perf_counter()
@@ -59,19 +56,15 @@ def finish(proc: subprocess.Popen[bytes], log: IO[bytes], began: float) -> Run:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", default="all", help="parts or labs, comma-separated: " + ",".join(PARTS))
+    benchlib.add_part_arguments(parser, default="all")
     parser.add_argument("--runs", type=int, default=1, help="pairs of runs per part")
-    parser.add_argument("--quick", action="store_true", help="one test of 3A only (a smoke test)")
     args = parser.parse_args()
-    try:
-        parts = list(QUICK) if args.quick else select(args.parts)
-    except ValueError as e:
-        parser.error(str(e))
+    parts = benchlib.chosen_parts(parser, args)
 
     rows = []
-    for part in parts:
+    for part, selection in parts.items():
         for _ in range(args.runs):
-            plain, race = start(part, False, args.quick), start(part, True, args.quick)
+            plain, race = start(selection, False), start(selection, True)
             p, r = finish(*plain), finish(*race)
             rows.append([
                 part, f"{p.wall:.1f}", f"{p.cpu:.1f}", f"{r.wall:.1f}", f"{r.cpu:.1f}",

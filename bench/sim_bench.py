@@ -21,12 +21,8 @@ import time
 from dataclasses import dataclass
 
 import benchlib
-from labtools.parts import PARTS, select
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-
-QUICK = {"3A": ["src/raft1/raft_test.py", "-k", "3A and initial_election"]}
-
 
 @dataclass(frozen=True)
 class Run:
@@ -59,20 +55,15 @@ def run(args: list[str], seed: int | None) -> Run:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", default="3,4", help="parts or labs, comma-separated: " + ",".join(PARTS))
+    benchlib.add_part_arguments(parser, default="3,4")
     parser.add_argument("--seed", type=int, default=1, help="the simulation's seed (default 1)")
     parser.add_argument("--real", action="store_true", help="also run each part in real time")
-    parser.add_argument("--quick", action="store_true", help="one test of 3A only (a smoke test)")
     args = parser.parse_args()
-    try:
-        parts = list(QUICK) if args.quick else select(args.parts)
-    except ValueError as e:
-        parser.error(str(e))
+    parts = benchlib.chosen_parts(parser, args)
 
     rows = []
     total_wall = total_virtual = 0.0
-    for part in parts:
-        selection = (QUICK if args.quick else PARTS)[part]
+    for part, selection in parts.items():
         first, second = run(selection, args.seed), run(selection, args.seed)
         same = first.digests == second.digests and bool(first.digests)
         real = run(selection, None) if args.real else None

@@ -82,3 +82,11 @@ def test_race_bench():
     [row] = [line.split() for line in out.splitlines() if line.split()[:1] == ["3A"]]
     assert all(float(c) > 0 for c in row[1:5]), out  # wall and CPU, plain and race
     assert row[-2:] == ["ok", "ok"], out
+
+
+def test_sim_bench():
+    out = _bench("sim_bench.py")
+    assert "simulation (seed 1) per part" in out, out
+    [row] = [line.split() for line in out.splitlines() if line.split()[:1] == ["3A"]]
+    assert all(float(c) > 0 for c in row[1:5]), out  # sim wall, virtual seconds, ratio, CPU
+    assert row[-4:] == ["1", "x2", "equal", "ok"], out  # one test, two runs, the same digest
