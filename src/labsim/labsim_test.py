@@ -139,31 +139,18 @@ def test_threads_left_running_are_taken_down_and_their_finally_blocks_run():
 # --- the pytest session: seeds, digests, replay --------------------------------------------
 
 RACY_TEST = textwrap.dedent('''
-    import threading
-
     import pytest
+
+    from labsim.scenarios import lost_update
 
     pytestmark = pytest.mark.labsim
 
 
     def test_counter():
-        mu = threading.Lock()
-        counter = [0]
-
-        def bump():
-            for _ in range(3):
-                with mu:
-                    v = counter[0]
-                with mu:
-                    counter[0] = v + 1
-
-        threads = [threading.Thread(target=bump) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert counter[0] == 9, f"lost {9 - counter[0]} updates"
+        r = lost_update()
+        assert r["counter"] == r["expected"], f"lost {r['expected'] - r['counter']} updates"
 ''')
+
 
 
 def _session(tmp_path: Path, seed: int, *args: str, **env: str) -> subprocess.CompletedProcess:
