@@ -35,9 +35,10 @@ LAB_PACKAGES: dict[str, list[str]] = {
     "4": ["raft1", "kvraft1", "labtools/demo"],
 }
 # Tests of the harness that reach into the reference Raft's internals (its subclasses,
-# private fields and RPC types): they judge the harness, not the student.
+# private fields and RPC types), or need a working Raft to test the simulator with: they
+# judge the harness, not the student.
 REFERENCE_ONLY = {"raft1/harness_rejects_test.py", "raft1/race_rejects_test.py", "raft1/reply_reuse_test.py",
-                  "raft1/rpc_bytes_test.py", "raft1/durability_test.py"}
+                  "raft1/rpc_bytes_test.py", "raft1/durability_test.py", "labsim/labsim_test.py"}
 TOP_FILES = ["pyproject.toml", "LICENSE", "NOTICE", "docs/go-run.txt"]
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 
@@ -103,6 +104,11 @@ N ?= 10
 P ?= 2
 RACE ?=
 RACE_ENV := $(if $(filter-out 0,$(RACE)),LABS_RACE=1)
+SIM ?=
+SEED ?=
+SEEDS ?=
+SIM_ON := $(filter-out 0,$(SIM))
+SIM_ENV := $(if $(SIM_ON),LABS_SIM=1 PYTHONHASHSEED=0 $(if $(SEED),LABS_SIM_SEED=$(SEED)))
 RUNS ?= 1
 
 .PHONY: test stress grade clean
@@ -114,13 +120,15 @@ $(STAMP): pyproject.toml
 \tmkdir -p out
 \ttouch $(STAMP)
 
-## make test PART=3A: one part's tests (as go test -run 3A); RACE=1 adds the race detector
+## make test PART=3A: one part's tests (as go test -run 3A); RACE=1 adds the race detector,
+## SIM=1 [SEED=N] runs them in simulation (virtual time, a seeded scheduler)
 test: $(STAMP)
-\t$(RACE_ENV) $(PY) -m pytest $(if $(PART),-k $(PART))
+\t$(RACE_ENV) $(SIM_ENV) $(PY) -m pytest $(if $(PART),-k $(PART))
 
-## make stress PART=3A N=100 P=2: a part N times, P processes at a time
+## make stress PART=3A N=100 P=2: a part N times, P processes at a time (SIM=1: a seed each; SEEDS=a,b)
 stress: $(STAMP)
-\t$(RACE_ENV) $(PY) -m labtools.stress $(if $(PART),-k "$(PART)") -n $(N) -p $(P)
+\t$(RACE_ENV) $(SIM_ENV) $(PY) -m labtools.stress $(if $(PART),-k "$(PART)") -n $(N) -p $(P) \\
+\t  $(if $(SIM_ON),$(if $(SEEDS),--seeds $(SEEDS)) $(if $(SEED),--seed $(SEED)))
 
 ## make grade PART=3A RUNS=3: score the parts as the course does (out/grade/results.json)
 grade: $(STAMP)
@@ -161,6 +169,8 @@ make test PART=3A                      # one part (pytest -k 3A), as go test -ru
 .venv/bin/python -m pytest -k "3B and backup"   # one test
 make test PART=3A RACE=1               # with the race detector, as go test -race
 make stress PART=3A N=100 P=2          # a part 100 times, two at a time: the measure of a flake
+make test PART=3A SIM=1 SEED=7         # in simulation: virtual time, a seeded scheduler
+make stress PART=3A N=100 P=2 SIM=1    # 100 seeds; a failed one replays with SEEDS=...
 ```
 
 Python 3.11 or newer; `make` installs what the tests need into `.venv`.
@@ -172,6 +182,11 @@ Python 3.11 or newer; `make` installs what the tests need into `.venv`.
 - `LABS_RACE=1` (`RACE=1`) reports a field shared by threads with no lock in common, a lock
   held across an RPC, a sleep or a send on the apply channel, and locks taken in both
   orders. A test with a report fails, as under `go test -race`.
+- `LABS_SIM=1` (`SIM=1`) runs the tests in simulation: one thread at a time, chosen by a
+  seed at every lock, sleep and thread start, on a virtual clock, so a run takes a fraction of
+  its real time and a failure comes back from its seed. A failed test prints the line that
+  replays it (`LABS_SIM=1 LABS_SIM_SEED=... .venv/bin/python -m pytest ...`); a deadlock is a
+  report of every thread, the lock it waits for, who holds it and where it was taken.
 - A test that fails on a linearizability check writes an HTML view of the history
   (`VIS_ENABLE=always` writes one for passing tests too).
 - Every thread is a daemon: a test that hangs is stopped after 300 s with the stacks of all
