@@ -57,6 +57,12 @@ def test_every_clock_and_timeout_reads_virtual_time():
     assert v["real_seconds"] < 2.0, "76 virtual seconds must not take real ones"
 
 
+def test_a_thread_pool_runs_on_the_virtual_clock():
+    v = scenario("thread_pool", 1)["value"]
+    assert v["results"] == [0, 1, 2, 3]
+    assert v["at"] == pytest.approx(4.0, abs=0.01), "two workers: sleeps of 0+2 and 1+3 seconds"
+
+
 def test_the_limit_stops_a_test_that_waits_for_ever_while_the_clock_moves():
     r = scenario("limit", 1)
     failure = r["failure"]

@@ -67,6 +67,16 @@ def clock() -> dict[str, Any]:
 
 
 @scenario
+def thread_pool() -> dict[str, Any]:
+    """concurrent.futures' workers wait in a SimpleQueue, which must not block in C."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(lambda i=i: (time.sleep(i), i)[1]) for i in range(4)]
+        results = [f.result(timeout=30) for f in futures]
+    return {"results": results, "at": _virtual()}
+
+
+@scenario
 def interleave() -> dict[str, Any]:
     """Threads that lock, sleep and draw random numbers: the order of what they do is the schedule."""
     mu = threading.Lock()
