@@ -149,8 +149,10 @@ def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Pa
         cpu = sum(c for _, c in run_times) / len(run_times)
         console.print(f"per run: {wall:.1f} s wall, {cpu:.1f} s CPU (user+sys), mean of {len(run_times)}")
     if seeds:
-        console.print(f"simulation seeds {seeds[0]}..{seeds[-1]}" if seeds == list(range(seeds[0], seeds[0] + len(seeds)))
-                      else f"simulation seeds {','.join(map(str, seeds))}")
+        consecutive = seeds == list(range(seeds[0], seeds[0] + len(seeds)))
+        named = f"{seeds[0]}..{seeds[-1]}" if consecutive else ",".join(map(str, seeds))
+        elapsed = time.monotonic() - t0
+        console.print(f"simulation seeds {named}: {len(seeds) / elapsed * 3600:,.0f} seeds/hour at {parallel} at a time")
     if failed_runs:
         console.print(f"[red]{len(failed_runs)} of {runs} runs failed; their output is in {out}/failed-run-*.log")
         if failed_seeds:
