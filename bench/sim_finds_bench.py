@@ -1,6 +1,6 @@
 """Does simulation find bugs that real time misses? Seeded bugs, each run N times both ways.
 
-    .venv/bin/python bench/sim_finds_bench.py [--runs N] [--bug NAME] [--schedule random|pct]
+    .venv/bin/python bench/sim_finds_bench.py [--runs N] [--bug NAME] [--schedule random|pct] [--quick]
 
 Each seeded bug is the reference Raft with one narrow window (a lock let go between a check
 and the act it guards), plugged into one of Go's tests. The same test runs N times in real
@@ -98,9 +98,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="runs of each bug, each way (default 20)")
     parser.add_argument("--bug", choices=sorted(BUGS), action="append", help="only these (default all)")
     parser.add_argument("--schedule", choices=["random", "pct"], default="random")
+    parser.add_argument("--quick", action="store_true", help="the control only, one run each way (a smoke test)")
     args = parser.parse_args()
+    if args.quick:
+        args.runs, args.bug = 1, ["reference"]
     rows = []
-    with tempfile.TemporaryDirectory(dir=ROOT / "src" / "raft1", prefix="seeded-") as tmp:
+    # Beside the Raft tests, so that the session simulates it and its conftest applies; a folder
+    # whose name starts with a dot, so that no other run of the suite collects what is left of it.
+    with tempfile.TemporaryDirectory(dir=ROOT / "src" / "raft1", prefix=".seeded-") as tmp:
         for bug in args.bug or list(BUGS):
             path = write_test(Path(tmp), bug)
             figures = []

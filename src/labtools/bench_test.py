@@ -90,3 +90,9 @@ def test_sim_bench():
     [row] = [line.split() for line in out.splitlines() if line.split()[:1] == ["3A"]]
     assert all(float(c) > 0 for c in row[1:5]), out  # sim wall, virtual seconds, ratio, CPU
     assert row[-4:] == ["1", "x2", "equal", "ok"], out  # one test, two runs, the same digest
+
+
+def test_sim_finds_bench():
+    out = _bench("sim_finds_bench.py")
+    [row] = [line.split() for line in out.splitlines() if line.split()[:1] == ["reference"]]
+    assert row[2] == "0/1" and row[4] == "0/1", out  # the reference is found by neither
