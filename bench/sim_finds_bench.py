@@ -47,6 +47,20 @@ BUGS: dict[str, tuple[str, str]] = {
                     self._reset_election_timer()
                     self._persist()
     '''),
+    "start-index-then-append": ("test_concurrent_starts_3b", '''
+        def start(self, command):
+            # The index is read under the lock and the entry appended under it again: two
+            # concurrent calls can both be told the same index.
+            with self.mu:
+                if self.role is not Role.LEADER or self.killed():
+                    return -1, self.current_term, False
+                index, term = self._last_index() + 1, self.current_term
+            with self.mu:
+                self.log.append(LogEntry(term, command))
+                self._persist()
+                self._wake_replicators()
+            return index, term, True
+    '''),
 }
 
 TEST_FILE = '''
@@ -54,7 +68,7 @@ import pytest
 
 import raft1.raft
 from raft1 import raft_test
-from raft1.raft import Raft
+from raft1.raft import LogEntry, Raft, Role
 
 
 class SeededRaft(Raft):
@@ -81,11 +95,12 @@ def write_test(folder: Path, bug: str) -> Path:
     return path
 
 
-def run_once(path: Path, seed: int | None, schedule: str) -> tuple[bool, float]:
+def run_once(path: Path, seed: int | None, schedule: str, preempt: float) -> tuple[bool, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABS_SIM") and k != "LABS_RACE"}
     env["PYTHONPATH"] = str(ROOT / "src")
     if seed is not None:
-        env.update(LABS_SIM="1", LABS_SIM_SEED=str(seed), PYTHONHASHSEED="0", LABS_SIM_SCHEDULE=schedule)
+        env.update(LABS_SIM="1", LABS_SIM_SEED=str(seed), PYTHONHASHSEED="0", LABS_SIM_SCHEDULE=schedule,
+                   LABS_SIM_PREEMPT=str(preempt))
     began = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
                            "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), str(path)],
@@ -98,6 +113,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="runs of each bug, each way (default 20)")
     parser.add_argument("--bug", choices=sorted(BUGS), action="append", help="only these (default all)")
     parser.add_argument("--schedule", choices=["random", "pct"], default="random")
+    parser.add_argument("--preempt", type=float, default=0.05, help="LABS_SIM_PREEMPT for the random walk")
     parser.add_argument("--quick", action="store_true", help="the control only, one run each way (a smoke test)")
     args = parser.parse_args()
     if args.quick:
@@ -112,14 +128,15 @@ def main() -> None:
             for seeds in (None, range(1, args.runs + 1)):
                 jobs = [None] * args.runs if seeds is None else list(seeds)
                 with ThreadPoolExecutor(2) as pool:
-                    results = list(pool.map(lambda s: run_once(path, s, args.schedule), jobs))
+                    results = list(pool.map(lambda s: run_once(path, s, args.schedule, args.preempt), jobs))
                 found = sum(f for f, _ in results)
                 figures += [f"{found}/{args.runs}", f"{sum(t for _, t in results):.0f}"]
                 print(f"{bug}, {'real' if seeds is None else 'sim'}: found by {found} of {args.runs}",
                       file=sys.stderr)
             rows.append([bug, BUGS[bug][0], *figures])
     benchlib.print_table(
-        f"seeded bugs found, real time against simulation ({args.schedule}), {args.runs} runs each",
+        f"seeded bugs found, real time against simulation ({args.schedule}"
+        + (f", preemption {args.preempt}" if args.schedule == "random" else "") + f"), {args.runs} runs each",
         ["bug", "test", "real: found", "real s", "sim: found", "sim s"], rows)
 
 
