@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from labsim.report import MACHINERY
-from labsim.scheduler import MONOTONIC_BASE, WALL_BASE, SimExit, SimThread, Simulation
+from labsim.scheduler import DONE, MONOTONIC_BASE, WALL_BASE, SimExit, SimThread, Simulation
 
 _real_allocate_lock = _thread.allocate_lock
 _real_start_new_thread = _thread.start_new_thread
@@ -138,6 +138,7 @@ class SimLock:
     def _at_fork_reinit(self) -> None:
         self._real = _real_allocate_lock()
         self.owner = None
+        self.taken_at = None
 
     def __repr__(self) -> str:
         state = "locked" if self._real.locked() else "unlocked"
@@ -261,7 +262,7 @@ def _thread_join(self: threading.Thread, timeout: float | None = None) -> None:
     target = own[1]
     deadline = None if timeout is None else sim.now + max(timeout, 0)
     sim.point(rec)
-    while target.state != "done":
+    while target.state is not DONE:
         if not sim.block(rec, target, deadline, f"join({self.name})"):
             return
 
@@ -270,7 +271,7 @@ def _thread_is_alive(self: threading.Thread) -> bool:
     own = _owner(self)
     if own is None:
         return _real_thread_is_alive(self)
-    return own[1].state != "done"
+    return own[1].state is not DONE
 
 
 # --- the switch -----------------------------------------------------------------------
