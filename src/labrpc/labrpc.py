@@ -129,9 +129,9 @@ class _Worker:
                 value, error = fn(), None
             except labfatal.FatalError as e:  # recorded already; the caller re-raises it
                 value, error = None, e
-            except SystemExit:  # the thread is being taken down (sys.exit, or a simulation's end)
-                raise
             except BaseException as e:
+                if getattr(e, "quiet_thread_exit", False):  # a simulation taking its threads down
+                    raise
                 value, error = None, _handler_failed(e)
             result.set(value, error)
             self._pool.park(self)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -427,6 +428,22 @@ def test_handler_exception_is_fatal_even_if_the_caller_catches_it(rn):
     e, _ = _setup(rn)
     _fatal(lambda: e.call("JunkServer.handler1", "not a number", IntReply()),
            "an RPC handler raised ValueError")
+
+
+class ExitingServer(JunkServer):
+    def exits(self, args: int, reply: IntReply) -> None:
+        sys.exit(3)
+
+
+def test_a_handler_that_calls_sys_exit_is_fatal_too(rn):
+    """Go's os.Exit in a handler ends the whole test; here it must not just end a pooled thread."""
+    e = rn.make_end("to-exiting")
+    rs = Server()
+    rs.add_service(Service(ExitingServer()))
+    rn.add_server("exiting", rs)
+    rn.connect("to-exiting", "exiting")
+    rn.enable("to-exiting", True)
+    _fatal(lambda: e.call("ExitingServer.exits", 1, IntReply()), "an RPC handler raised SystemExit")
 
 
 class DyingServer(JunkServer):

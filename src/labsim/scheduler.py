@@ -39,8 +39,11 @@ STEP_COST = 10e-6
 class SimExit(SystemExit):
     """Raised in a simulated thread that the simulation is taking down (it has ended).
 
-    A SystemExit, so that code which turns every other exception into an error report (an
-    RPC handler's worker, a thread's excepthook) lets the thread end quietly."""
+    A SystemExit, which a thread's excepthook passes over; ``quiet_thread_exit`` tells code
+    that turns every other exception into an error report (labrpc's handler worker) to let
+    it through, without that code importing labsim."""
+
+    quiet_thread_exit = True
 
 
 class SimulationFailure(AssertionError):
