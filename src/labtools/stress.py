@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -159,14 +160,17 @@ def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Pa
             listed = ",".join(map(str, sorted(failed_seeds)))
             (out / "failed-seeds.txt").write_text(listed + "\n")
             console.print(f"[red]failed seeds: {listed} (in {out}/failed-seeds.txt); replay them with "
-                          f"make stress SIM=1 SEEDS={listed}" + (f" PART=\"{_part(pytest_args)}\"" if _part(pytest_args) else ""))
+                          f"{_replay_command(pytest_args, listed)}")
     else:
         console.print(f"[green]all {runs} runs passed")
     return len(failed_runs)
 
 
-def _part(pytest_args: list[str]) -> str:
-    return pytest_args[1] if pytest_args[:1] == ["-k"] else ""
+def _replay_command(pytest_args: list[str], seeds: str) -> str:
+    """The command that runs these seeds again: make's when the run was a part, else the module's."""
+    if len(pytest_args) == 2 and pytest_args[0] == "-k":
+        return f'make stress SIM=1 PART="{pytest_args[1]}" SEEDS={seeds}'
+    return f"LABS_SIM=1 .venv/bin/python -m labtools.stress --seeds {seeds} -- {shlex.join(pytest_args)}"
 
 
 def _seed_list(text: str) -> list[int]:
