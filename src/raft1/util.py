@@ -15,9 +15,9 @@ one test of a module global; hot paths may also test ``DEBUG`` themselves.
 
 from __future__ import annotations
 
+import _thread
 import os
 import sys
-import threading
 import time
 from typing import Any
 
@@ -38,7 +38,9 @@ DROP = "DROP"  # stale or ignored RPCs and replies
 INFO = "INFO"  # everything else (start, kill)
 
 _start = time.monotonic()
-_out_lock = threading.Lock()
+# A real lock, never a simulated one: turning RAFT_DEBUG on must not add scheduling
+# points, or a seed replayed with the log on would take another schedule.
+_out_lock = _thread.allocate_lock()
 
 
 def dprint(topic: str, server: int, term: int, fmt: str, *args: Any) -> None:
