@@ -20,6 +20,10 @@ checked, so that the negative test itself passes.
 4. A Raft that keeps delivering after ``kill()`` fails in 3D at the next snapshot point;
    the same slow delivery that stops at ``kill()`` passes.
 5. Commands compare by type and value, as Go compares ``interface{}`` values.
+6. Each server's applied entries must follow each other: one that skips an index fails at
+   the next, though the checker records entries per applier (see ``Test.check_logs``).
+7. An entry an applier had in hand when its server was restarted is checked against the
+   server that read it, not the new one (Go's lookup fails a correct Raft there).
 """
 
 from __future__ import annotations
@@ -709,3 +713,77 @@ def test_same_command_compares_type_and_value() -> None:
     assert same_command([1, [2, "a"]], [1, [2, "a"]])
     assert same_command({"k": [1]}, {"k": [1]})
     assert same_command(2**63 - 1, 2**63 - 1)
+
+
+# ------------------------------------------------- 6. a skipped index is out of order
+
+SKIPPED_INDEX = 2
+
+
+class SkippingChannel:
+    """Drops the ApplyMsg of SKIPPED_INDEX: the server applies 1, 3, 4, ..."""
+
+    def __init__(self, inner: raftapi.Channel) -> None:
+        self.inner = inner
+
+    def put(self, msg: raftapi.ApplyMsg, *args: Any, **kwargs: Any) -> None:
+        if msg.command_valid and msg.command_index == SKIPPED_INDEX:
+            return
+        self.inner.put(msg, *args, **kwargs)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class SkipsIndexTwoOnServerZeroRaft(TrackedRaft):
+    """Server 0 never delivers index 2; the others are correct."""
+
+    def wrap(self, apply_ch: Any) -> Any:
+        return SkippingChannel(apply_ch) if self.me == 0 else apply_ch
+
+
+def test_harness_rejects_a_server_that_skips_an_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _plug_in(monkeypatch, SkipsIndexTwoOnServerZeroRaft)
+    out = _run(raft_test.test_concurrent_starts_3b, made)
+    expected = f"apply error: server 0 apply out of order {SKIPPED_INDEX + 1}"
+    assert isinstance(out.exc, labfatal.FatalError), out
+    assert str(out.exc) == expected, out
+    assert out.fatal and out.fatal[0] == expected, out
+    _assert_all_killed(made)
+
+
+def test_harness_accepts_reference_raft_concurrent_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _plug_in(monkeypatch, TrackedRaft)
+    raft_test.test_concurrent_starts_3b()
+    _assert_all_killed(made)
+
+
+# ------------------------------------- 7. an entry in hand when its server is restarted
+
+
+def test_entry_in_hand_at_restart_is_checked_against_its_own_server() -> None:
+    """An applier that took an entry before its server's crash records it after the restart.
+
+    Go's checkLogs records it into ``srvs[i]``, by then the new, empty server, and reports
+    "apply out of order" against a correct Raft (simulation found this in Figure 8, 3C).
+    The entry belongs to the server whose applier read it: its predecessor is there.
+    Reverting ``check_logs`` to Go's lookup makes this test fail.
+    """
+    ts = make_test(3, True, False)
+    with ts:
+        ts.begin("harness: an entry in hand at restart")
+        first = ts.one(101, 3, False)
+        ts.one(102, 3, False)
+        old = ts.srvs[0]
+        ts.g.shutdown_server(0)
+        ts.restart(0)
+        new = ts.srvs[0]
+        assert new is not old
+        late = raftapi.ApplyMsg(command_valid=True, command=103, command_index=first + 2)
+        err, prev_ok = ts.check_logs(0, late, old)
+        assert (err, prev_ok) == ("", True)
+        assert old.log_at(first + 2) == (103, True)
+        assert new.log_at(first + 2) == (None, False)  # the new server's copy is its own
+        conflicting = raftapi.ApplyMsg(command_valid=True, command=999, command_index=first + 1)
+        err, _ = ts.check_logs(0, conflicting, old)  # still compared with every live server
+        assert err.startswith(f"commit index={first + 1} server=0 999 != server="), err

@@ -117,7 +117,7 @@ class RfSrv:
         for m in apply_ch:
             if not m.command_valid:
                 continue  # ignore other kinds of ApplyMsg
-            err_msg, prev_ok = self.ts.check_logs(self.me, m)
+            err_msg, prev_ok = self.ts.check_logs(self.me, m, self)
             if m.command_index > 1 and not prev_ok:
                 err_msg = f"server {self.me} apply out of order {m.command_index}"
             if err_msg:
@@ -141,7 +141,7 @@ class RfSrv:
                         f"{self.last_applied + 1}, got {m.command_index}"
                     )
                 if not err_msg:
-                    err_msg, prev_ok = self.ts.check_logs(self.me, m)
+                    err_msg, prev_ok = self.ts.check_logs(self.me, m, self)
                     if m.command_index > 1 and not prev_ok:
                         err_msg = f"server {self.me} apply out of order {m.command_index}"
                 self.last_applied = m.command_index

@@ -197,12 +197,19 @@ class Test(Embeds):
         tester1.annotate_checker_success("term agreed", f"term = {term}")
         return term
 
-    def check_logs(self, i: int, m: raftapi.ApplyMsg) -> tuple[str, bool]:
-        """Record server ``i``'s applied entry; returns (error or "", whether index-1 was applied)."""
+    def check_logs(self, i: int, m: raftapi.ApplyMsg, me: RfSrv) -> tuple[str, bool]:
+        """Record an entry that server ``i``'s applier ``me`` received; returns (error or "",
+        whether index-1 was applied).
+
+        The entry goes into the log of the server whose applier read it, not into
+        ``srvs[i]``: after a crash and restart ``srvs[i]`` is the new server, and an entry
+        the old applier had in hand would land in the new, empty log and look out of order.
+        Go's checkLogs looks up ``srvs[i]`` and has that race; simulation found it failing
+        the reference Raft in Figure 8 (3C) on 8 seeds in 50.
+        """
         with self.mu:
             err_msg = ""
             v = m.command
-            me = self.srvs[i]
             for j, rs in enumerate(self.srvs):
                 if rs is None:
                     continue
