@@ -65,7 +65,8 @@ def preempt() -> float:
 
 def schedule() -> dict[str, object]:
     """The scheduling policy and its settings: LABS_SIM_SCHEDULE=random (the default) or pct,
-    with LABS_SIM_PCT_DEPTH (3) and LABS_SIM_PCT_STEPS (100000) for pct."""
+    with LABS_SIM_PCT_DEPTH (3) and LABS_SIM_PCT_STEPS (100000) for pct; and for either,
+    LABS_SIM_SLACK, the most a timer may fire late, in seconds (0)."""
     name = os.environ.get("LABS_SIM_SCHEDULE", "random") or "random"
     if name not in ("random", "pct"):
         raise SystemExit(f"labsim: LABS_SIM_SCHEDULE must be random or pct, not {name!r}")
@@ -73,7 +74,10 @@ def schedule() -> dict[str, object]:
     steps = int(_env_number("LABS_SIM_PCT_STEPS", int, 100_000))  # type: ignore[arg-type]
     if depth < 1 or steps < 1:
         raise SystemExit("labsim: LABS_SIM_PCT_DEPTH and LABS_SIM_PCT_STEPS must be at least 1")
-    return {"schedule": name, "pct_depth": depth, "pct_steps": steps}
+    slack = float(_env_number("LABS_SIM_SLACK", float, 0.0))  # type: ignore[arg-type]
+    if not 0.0 <= slack <= 1.0:
+        raise SystemExit(f"labsim: LABS_SIM_SLACK must be between 0 and 1 (seconds), not {slack}")
+    return {"schedule": name, "pct_depth": depth, "pct_steps": steps, "slack": slack}
 
 
 @contextlib.contextmanager

@@ -105,6 +105,22 @@ def test_without_preemption_only_blocking_switches_threads():
     assert counters == {9}, "with no preemption the lock holds of one thread run back to back"
 
 
+def test_timer_slack_lets_near_timers_fire_together_and_never_early():
+    """Without slack a clock that wakes one timer at a time never lets sleepers due 3 ms apart
+    run side by side; with LABS_SIM_SLACK=0.01 some seeds do, and no sleep ends early."""
+    exact = [scenario("near_timers", seed)["value"] for seed in range(1, 7)]
+    assert not any(v["overlap"] for v in exact), exact
+    on_time = {"a": pytest.approx(1.0, abs=1e-3), "b": pytest.approx(1.003, abs=1e-3)}  # plus a few steps
+    assert all(v["woke"] == on_time for v in exact), exact
+    slack = [scenario("near_timers", seed, LABS_SIM_SLACK="0.01")["value"] for seed in range(1, 7)]
+    assert any(v["overlap"] for v in slack), slack
+    for v in slack:
+        assert 1.0 <= v["woke"]["a"] <= 1.0 + 0.01 + 1e-3, v
+        assert 1.003 <= v["woke"]["b"] <= max(1.003, v["woke"]["a"]) + 0.01 + 1e-3, v
+    first = scenario("near_timers", 3, LABS_SIM_SLACK="0.01")
+    assert first == scenario("near_timers", 3, LABS_SIM_SLACK="0.01"), "slack draws on the seed's stream"
+
+
 def test_a_fatal_error_in_another_thread_ends_the_test_s_wait_at_once_and_at_the_same_time():
     """labfatal's interrupt is a scheduling decision in simulation, not a signal: it repeats."""
     runs = [scenario("fatal_while_sleeping", seed)["value"] for seed in (1, 1, 2)]
@@ -214,9 +230,11 @@ def test_a_session_reports_each_test_s_digest_and_they_repeat(tmp_path):
 def test_replay_command_names_the_settings_of_the_run(monkeypatch):
     monkeypatch.setenv("LABS_SIM_PREEMPT", "0.2")
     monkeypatch.setenv("LABS_SIM_SCHEDULE", "pct")
+    monkeypatch.setenv("LABS_SIM_SLACK", "0.005")
     monkeypatch.setenv("PYTHONHASHSEED", "0")
     line = plugin.replay_command("src/raft1/raft_test.py::test_x", 42)
-    assert line == ("LABS_SIM=1 LABS_SIM_SEED=42 LABS_SIM_PREEMPT=0.2 LABS_SIM_SCHEDULE=pct PYTHONHASHSEED=0 "
+    assert line == ("LABS_SIM=1 LABS_SIM_SEED=42 LABS_SIM_PREEMPT=0.2 LABS_SIM_SCHEDULE=pct LABS_SIM_SLACK=0.005 "
+                    "PYTHONHASHSEED=0 "
                     ".venv/bin/python -m pytest src/raft1/raft_test.py::test_x")
 
 
@@ -225,6 +243,8 @@ def test_replay_command_names_the_settings_of_the_run(monkeypatch):
     ("LABS_SIM_PREEMPT", "2", "LABS_SIM_PREEMPT must be between 0 and 1", labsim.preempt),
     ("LABS_SIM_SCHEDULE", "fair", "LABS_SIM_SCHEDULE must be random or pct, not 'fair'", labsim.schedule),
     ("LABS_SIM_PCT_DEPTH", "0", "must be at least 1", labsim.schedule),
+    ("LABS_SIM_SLACK", "5ms", "LABS_SIM_SLACK must be a number, not '5ms'", labsim.schedule),
+    ("LABS_SIM_SLACK", "-0.1", "LABS_SIM_SLACK must be between 0 and 1", labsim.schedule),
 ])
 def test_a_bad_setting_is_a_clear_error(monkeypatch, name, value, message, read):
     monkeypatch.setenv(name, value)

@@ -72,6 +72,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     policy = labsim.schedule()
     how = (f"pct, depth {policy['pct_depth']} over {policy['pct_steps']} steps" if policy["schedule"] == "pct"
            else f"random, preemption {labsim.preempt()}")
+    if policy["slack"]:
+        how += f", timer slack {policy['slack']}s"
     lines = [f"labsim: simulation, seed {labsim.seed()} (LABS_SIM_SEED={labsim.seed()} repeats this run), "
              f"schedule {how}"]
     if "PYTHONHASHSEED" not in os.environ:
@@ -117,7 +119,8 @@ def _reset_process_state() -> None:
 
 def replay_command(nodeid: str, seed: int) -> str:
     env = ["LABS_SIM=1", f"LABS_SIM_SEED={seed}"]
-    for name in ("LABS_SIM_PREEMPT", "LABS_SIM_SCHEDULE", "LABS_SIM_PCT_DEPTH", "LABS_SIM_PCT_STEPS"):
+    for name in ("LABS_SIM_PREEMPT", "LABS_SIM_SCHEDULE", "LABS_SIM_PCT_DEPTH", "LABS_SIM_PCT_STEPS",
+                 "LABS_SIM_SLACK"):
         if os.environ.get(name):
             env.append(f"{name}={os.environ[name]}")
     if "PYTHONHASHSEED" in os.environ:

@@ -207,6 +207,30 @@ def fatal_while_sleeping() -> dict[str, Any]:
     return {"raised": None, "at": _virtual()}
 
 
+@scenario
+def near_timers() -> dict[str, Any]:
+    """Two sleepers due 3 ms apart, each doing a few lock steps once awake: do they ever overlap?"""
+    mu = threading.Lock()
+    steps: list[str] = []
+    woke: dict[str, float] = {}
+
+    def sleeper(name: str, seconds: float) -> None:
+        time.sleep(seconds)
+        woke[name] = _virtual()
+        for _ in range(5):
+            with mu:
+                steps.append(name)
+
+    threads = [threading.Thread(target=sleeper, args=(name, seconds), name=name)
+               for name, seconds in (("a", 1.0), ("b", 1.003))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    together = "".join(steps)
+    return {"woke": woke, "overlap": together not in ("aaaaabbbbb", "bbbbbaaaaa")}
+
+
 def run(name: str, seed: int, preempt: float) -> dict[str, Any]:
     labsim.install()
     result: dict[str, Any] = {"scenario": name, "seed": seed}

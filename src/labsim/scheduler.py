@@ -80,9 +80,15 @@ class Simulation:
 
     def __init__(self, seed: int, *, limit: float, preempt: float, main_thread: Any,
                  describe: Callable[["Simulation", str], str], step_cost: float = STEP_COST,
-                 schedule: str = "random", pct_depth: int = 3, pct_steps: int = 100_000) -> None:
+                 schedule: str = "random", pct_depth: int = 3, pct_steps: int = 100_000,
+                 slack: float = 0.0) -> None:
         self.seed = seed
         self.step_cost = step_cost
+        # Timer slack: when the clock jumps to a timer, it lands up to this much later, and
+        # every timer due by then fires together, as on a loaded machine that wakes threads
+        # late and in bunches. Timeouts that fall close together then race, which a clock
+        # that wakes one timer at a time almost never lets them do.
+        self.slack = slack
         self.rng = random.Random(f"labsim-schedule-{seed}")
         self.limit = limit  # virtual seconds the test may last
         self.changed = False  # the runnable set changed since the policy last chose (PCT reads it)
@@ -220,6 +226,9 @@ class Simulation:
             if deadline > self.now:
                 self.now = deadline
             self._time_out(waiter)
+            if self.slack:
+                self.now += self.rng.random() * self.slack
+                self._fire_due()
             return
         if self.timers:
             reason = (f"the test's limit of {self.limit:.0f} virtual seconds passed "
