@@ -22,7 +22,7 @@ from labsim.primitives import active, begin, end, install, installed
 from labsim.report import describe
 from labsim.scheduler import SimExit, Simulation, SimulationFailure
 
-__all__ = ["enabled", "install", "installed", "active", "seed", "preempt", "schedule", "simulation",
+__all__ = ["enabled", "install", "installed", "active", "seed", "preempt", "schedule", "settings_env", "simulation",
            "Simulation", "SimExit", "SimulationFailure"]
 
 DEFAULT_PREEMPT = 0.05
@@ -78,6 +78,14 @@ def schedule() -> dict[str, object]:
     if not 0.0 <= slack <= 1.0:
         raise SystemExit(f"labsim: LABS_SIM_SLACK must be between 0 and 1 (seconds), not {slack}")
     return {"schedule": name, "pct_depth": depth, "pct_steps": steps, "slack": slack}
+
+
+SETTINGS = ("LABS_SIM_PREEMPT", "LABS_SIM_SCHEDULE", "LABS_SIM_PCT_DEPTH", "LABS_SIM_PCT_STEPS", "LABS_SIM_SLACK")
+
+
+def settings_env() -> list[str]:
+    """The schedule's settings this process runs with, as NAME=VALUE: a replay needs them too."""
+    return [f"{name}={os.environ[name]}" for name in SETTINGS if os.environ.get(name)]
 
 
 @contextlib.contextmanager

@@ -265,7 +265,8 @@ def test_the_stress_runner_gives_each_run_a_seed_and_lists_the_failed_ones(tmp_p
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert (out / "failed-seeds.txt").read_text().strip() == ",".join(map(str, failing))
     listed = ",".join(map(str, failing))
-    assert f"LABS_SIM=1 .venv/bin/python -m labtools.stress --seeds {listed} -- -o" in " ".join(proc.stdout.split())
+    hint = f"LABS_SIM=1 LABS_SIM_PREEMPT=0.3 .venv/bin/python -m labtools.stress --seeds {listed} -- -o"
+    assert hint in " ".join(proc.stdout.split()), "the replay hint keeps the schedule's settings"
 
     again = subprocess.run([*cmd[:3], "--seeds", ",".join(map(str, failing)), *cmd[9:]], cwd=tmp_path,
                            capture_output=True, text=True, timeout=300,

@@ -118,11 +118,7 @@ def _reset_process_state() -> None:
 
 
 def replay_command(nodeid: str, seed: int) -> str:
-    env = ["LABS_SIM=1", f"LABS_SIM_SEED={seed}"]
-    for name in ("LABS_SIM_PREEMPT", "LABS_SIM_SCHEDULE", "LABS_SIM_PCT_DEPTH", "LABS_SIM_PCT_STEPS",
-                 "LABS_SIM_SLACK"):
-        if os.environ.get(name):
-            env.append(f"{name}={os.environ[name]}")
+    env = ["LABS_SIM=1", f"LABS_SIM_SEED={seed}", *labsim.settings_env()]
     if "PYTHONHASHSEED" in os.environ:
         env.append(f"PYTHONHASHSEED={os.environ['PYTHONHASHSEED']}")
     return " ".join(env) + " .venv/bin/python -m pytest " + shlex.quote(nodeid)

@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import labsim
 from labtools import junit
 
 
@@ -167,10 +168,12 @@ def stress(pytest_args: list[str], runs: int, parallel: int, disk: bool, out: Pa
 
 
 def _replay_command(pytest_args: list[str], seeds: str) -> str:
-    """The command that runs these seeds again: make's when the run was a part, else the module's."""
+    """The command that runs these seeds again, with the schedule's settings: make's when the
+    run was a part, else the module's."""
+    settings = "".join(f"{setting} " for setting in labsim.settings_env())
     if len(pytest_args) == 2 and pytest_args[0] == "-k":
-        return f'make stress SIM=1 PART="{pytest_args[1]}" SEEDS={seeds}'
-    return f"LABS_SIM=1 .venv/bin/python -m labtools.stress --seeds {seeds} -- {shlex.join(pytest_args)}"
+        return f'{settings}make stress SIM=1 PART="{pytest_args[1]}" SEEDS={seeds}'
+    return f"LABS_SIM=1 {settings}.venv/bin/python -m labtools.stress --seeds {seeds} -- {shlex.join(pytest_args)}"
 
 
 def _seed_list(text: str) -> list[int]:
